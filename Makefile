@@ -1,0 +1,120 @@
+# ward — one non-recursive GNU Makefile (see ../shared/STYLE.md "Build").
+#   make            release build: build/ward-oci, build/libward.a
+#   make check      sanitizer build, unit + e2e + fuzz, "N passed, M failed"
+#   make demo       build and run the end-to-end demo
+#   make bench      benchmarks against crun and runc
+#   make format     clang-format the tree
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+CC       ?= gcc
+CLANG    ?= clang
+WERROR   ?= 1
+V        ?= 0
+PKGS     := jansson libseccomp
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wimplicit-fallthrough -Wvla -Wundef
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+BASE_CFLAGS := $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fvisibility=hidden -MMD -MP
+REL_CFLAGS  := $(BASE_CFLAGS) -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	-fstack-clash-protection -fcf-protection -fPIE
+REL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--gc-sections
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all
+TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -fno-omit-frame-pointer
+FUZZ_CFLAGS := $(filter-out -Werror -MMD -MP,$(BASE_CFLAGS)) -O1 -g \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+ifeq ($(V),0)
+Q = @
+say = @printf '  %-7s %s\n' $(1) $(2);
+else
+Q =
+say =
+endif
+
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/runtime/*.c))
+OCI_SRC  := $(sort $(wildcard src/cli/oci/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+
+REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
+REL_OCI_OBJ  := $(OCI_SRC:%.c=build/rel/%.o)
+TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
+TEST_OCI_OBJ := $(OCI_SRC:%.c=build/test/%.o)
+UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=build/tools/%)
+
+.PHONY: all check unit e2e fuzz demo bench format deps clean test-build
+all: build/ward-oci
+
+build/rel/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$<)$(CC) $(REL_CFLAGS) -c -o $@ $<
+build/test/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC-SAN,$<)$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+build/libward.a: $(REL_LIB_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+build/test/libward.a: $(TEST_LIB_OBJ)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+
+build/ward-oci: $(REL_OCI_OBJ) build/libward.a
+	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_OCI_OBJ) build/libward.a $(PKG_LIBS)
+build/test/ward-oci: $(TEST_OCI_OBJ) build/test/libward.a
+	$(call say,LD-SAN,$@)$(CC) $(TEST_CFLAGS) -o $@ $(TEST_OCI_OBJ) build/test/libward.a $(PKG_LIBS)
+
+build/test/unit/%: tests/unit/%.c build/test/libward.a
+	@mkdir -p $(@D)
+	$(call say,CC-UNIT,$<)$(CC) $(TEST_CFLAGS) -o $@ $< build/test/libward.a $(PKG_LIBS) -lcmocka
+
+build/tools/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(call say,CC-TOOL,$<)$(CC) $(REL_CFLAGS) -o $@ $<
+
+# Fuzzers build the library from source with clang in one step: the
+# sanitizer coverage must instrument the parsers themselves.
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	$(call say,FUZZ,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+
+test-build: build/ward-oci build/test/ward-oci $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test-build
+	$(Q)tests/run-all.sh
+
+unit: $(UNIT_BIN)
+	$(Q)tests/run-all.sh unit
+e2e: build/test/ward-oci $(TOOL_BIN)
+	$(Q)tests/run-all.sh e2e
+fuzz: $(FUZZ_BIN)
+	$(Q)tests/run-all.sh fuzz
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory build/ward-oci
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory build/ward-oci
+	$(Q)bench/runtime.sh
+
+format:
+	clang-format -i $$(find src include tests -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

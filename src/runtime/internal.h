@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to src/runtime. */
+#ifndef WARD_RUNTIME_INTERNAL_H
+#define WARD_RUNTIME_INTERNAL_H
+
+#include <signal.h>
+
+#include <ward/runtime.h>
+
+/* spec.c */
+int ward_spec_parse_propagation(const char *name, unsigned long *ret);
+int ward_spec_check_container_path(const char *path, const char *where, struct ward_error **err);
+const char *ward_hook_kind_name(enum ward_hook_kind k);
+
+/* sync.c: the create/exec parent and the container process talk over a
+ * SOCK_SEQPACKET pair, one message per step. */
+enum ward_sync_type {
+	WARD_SYNC_ERROR = 1,   /* child failed: errnum, kind, msg */
+	WARD_SYNC_GO,          /* parent: ids mapped, cgroup joined */
+	WARD_SYNC_MOUNTS_DONE, /* child: mounts done, waiting for createRuntime hooks */
+	WARD_SYNC_HOOKS_DONE,  /* parent: createRuntime hooks ran */
+	WARD_SYNC_READY,       /* child: set up, waiting on exec.fifo */
+	WARD_SYNC_PID,         /* intermediate: pid of the real child */
+	WARD_SYNC_SECCOMP_FD,  /* child: seccomp listener fd attached */
+};
+
+#define WARD_SYNC_MSG_MAX 2048
+
+struct ward_sync_msg {
+	uint32_t type;
+	int32_t errnum;
+	int32_t kind;
+	int32_t pid;
+	char msg[WARD_SYNC_MSG_MAX];
+};
+
+int ward_sync_send(int fd, uint32_t type, int32_t pid, int pass_fd);
+int ward_sync_send_error(int fd, const struct ward_error *e);
+/* Receive one message; a WARD_SYNC_ERROR becomes *err. Expects `type`.
+ * ret_fd (may be NULL) receives a passed descriptor. EOF is an error that
+ * says the process died. */
+int ward_sync_expect(int fd, uint32_t type, struct ward_sync_msg *m, int *ret_fd,
+		     const char *who, struct ward_error **err);
+
+/* state.c */
+enum ward_status {
+	WARD_STATUS_CREATING,
+	WARD_STATUS_CREATED,
+	WARD_STATUS_RUNNING,
+	WARD_STATUS_PAUSED,
+	WARD_STATUS_STOPPED,
+};
+
+struct ward_state {
+	char *id;
+	pid_t pid;
+	unsigned long long start_time; /* /proc/PID/stat field 22: guards pid reuse */
+	char *bundle;
+	char *rootfs;
+	char *created;                 /* RFC 3339 */
+	char *owner;
+	json_t *annotations;
+	struct ward_cgroup *cgroup;
+	int dirfd;                     /* the state directory, O_PATH */
+};
+
+const char *ward_status_name(enum ward_status s);
+int ward_state_open_root(const struct ward_runtime *rt, bool create, struct ward_error **err);
+int ward_state_load(const struct ward_runtime *rt, const char *id, struct ward_state **ret,
+		    struct ward_error **err);
+int ward_state_save(const struct ward_state *st, struct ward_error **err);
+int ward_state_status(const struct ward_state *st, enum ward_status *ret,
+		      struct ward_error **err);
+json_t *ward_state_oci_json(const struct ward_state *st, enum ward_status status);
+char *ward_state_oci_string(const struct ward_state *st, enum ward_status status);
+void ward_state_free(struct ward_state *st);
+static inline void
+ward_state_freep(struct ward_state **st)
+{
+	ward_state_free(*st);
+}
+int ward_proc_start_time(pid_t pid, unsigned long long *ret);
+/* pidfd of pid, or -1 with *err set when it is gone or reused. */
+int ward_state_pidfd(const struct ward_state *st, struct ward_error **err);
+/* Remove the state directory itself. */
+int ward_state_remove(const struct ward_runtime *rt, const char *id, struct ward_error **err);
+
+/* hooks.c -- declared publicly */
+
+/* terminal.c */
+/* Make a pty in the current mount namespace (its /dev/ptmx), send the master
+ * over console_fd, and make the slave the caller's controlling terminal and
+ * stdio. */
+int ward_terminal_setup(int console_fd, unsigned height, unsigned width,
+			struct ward_error **err);
+int ward_console_connect(const char *path, struct ward_error **err);
+
+/* mounts.c: runs in the container's mount namespace before pivot_root */
+struct ward_mount_ctx {
+	const struct ward_spec *spec;
+	const char *rootfs;  /* absolute host path */
+	int rootfs_fd;       /* O_PATH of rootfs, after it became a mount */
+	bool in_userns;      /* mknod is impossible: bind devices instead */
+	bool new_cgroupns;
+};
+int ward_mounts_prepare_rootfs(struct ward_mount_ctx *m, struct ward_error **err);
+int ward_mounts_apply(struct ward_mount_ctx *m, struct ward_error **err);
+int ward_mounts_create_devices(struct ward_mount_ctx *m, struct ward_error **err);
+int ward_mounts_pivot(struct ward_mount_ctx *m, bool no_pivot, struct ward_error **err);
+/* After pivot_root: maskedPaths, readonlyPaths, readonly root, propagation. */
+int ward_mounts_finish(struct ward_mount_ctx *m, struct ward_error **err);
+int ward_sysctl_apply(const struct ward_spec *s, struct ward_error **err);
+
+/* init.c: the container's first process, from clone to execve */
+struct ward_init_args {
+	const struct ward_spec *spec;
+	const struct ward_process *process;
+	const char *rootfs;
+	const char *id;
+	const char *bundle;
+	int sync_fd;
+	int state_dirfd;  /* for exec.fifo; -1 for `exec` */
+	int console_fd;   /* -1 unless a console socket was given */
+	bool no_pivot;
+	bool no_new_keyring;
+	unsigned preserve_fds;
+	bool new_userns;
+};
+__attribute__((noreturn)) void ward_init_main(struct ward_init_args *a);
+/* The last steps shared by init and exec: attributes, identity, seccomp, fds,
+ * cwd and execve. Returns only on failure. */
+int ward_process_exec(const struct ward_spec *spec, const struct ward_process *p,
+		      const char *path, unsigned preserve_fds, int keep_fd, bool seccomp_loaded,
+		      struct ward_error **err);
+/* Wait for pid (our child), forwarding signals to it; exit status or
+ * 128+signal. */
+int ward_wait_forwarding(pid_t pid, int *ret_status, struct ward_error **err);
+int ward_block_forwarded_signals(sigset_t *old);
+/* Find the executable for args[0] along PATH of env inside the current root. */
+int ward_process_find_exec(const struct ward_process *p, char **ret, struct ward_error **err);
+
+#endif
