@@ -69,7 +69,6 @@ exec_process(struct exec_ctx *c)
 		(void)close(c->console_fd);
 	if (ward_process_find_exec(p, &path, &err) < 0)
 		goto fail;
-	(void)prctl(PR_SET_PDEATHSIG, 0);
 	/* The sync socket stays open (close-on-exec) so the runtime learns of
 	 * a failed execve, and sees EOF when it succeeded. */
 	(void)ward_process_exec(c->spec, p, path, c->o->preserve_fds, c->sync[1], false, &err);
@@ -99,7 +98,10 @@ exec_helper(struct exec_ctx *c, int ns_flags)
 		_exit(1);
 	}
 	if (pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* No parent-death signal: our parent (this helper) exits at once.
+		 * Should the runtime die, the process reads EOF instead of GO and
+		 * exits. */
+		(void)prctl(PR_SET_PDEATHSIG, 0);
 		exec_process(c);
 	}
 	(void)ward_sync_send(c->sync[1], WARD_SYNC_PID, pid, -1);

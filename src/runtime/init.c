@@ -65,7 +65,7 @@ ward_process_find_exec(const struct ward_process *p, char **ret, struct ward_err
 		if (!colon)
 			break;
 	}
-	return ward_error_setk(err, WARD_E_NOTFOUND, ENOENT,
+	return ward_error_setk(err, WARD_E_NOTFOUND, 0,
 			       "exec '%s': executable file not found in $PATH", name);
 }
 

@@ -4,7 +4,7 @@
 
 #include <ward/util.h>
 
-static int
+static int __attribute__((format(printf, 4, 0)))
 error_vset(struct ward_error **err, enum ward_error_kind kind, int errnum, const char *fmt,
 	   va_list ap)
 {
