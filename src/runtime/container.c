@@ -152,6 +152,33 @@ effective_resources(const char *config, size_t len, struct ward_cgroup_resources
 
 /* ---- create: the state directory ---------------------------------------- */
 
+/* The host id that container id 0 maps to (the init process is root in its
+ * user namespace until exec). */
+static uid_t
+map_root(const struct ward_idmap *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (maps[i].container_id == 0)
+			return maps[i].host_id;
+	return 0;
+}
+
+static uid_t
+container_root_uid(const struct ward_spec *s)
+{
+	if (!s->ns[WARD_NS_USER].enabled || s->ns[WARD_NS_USER].path)
+		return 0;
+	return map_root(s->uid_mappings, s->n_uid_mappings);
+}
+
+static gid_t
+container_root_gid(const struct ward_spec *s)
+{
+	if (!s->ns[WARD_NS_USER].enabled || s->ns[WARD_NS_USER].path)
+		return 0;
+	return (gid_t)map_root(s->gid_mappings, s->n_gid_mappings);
+}
+
 static int
 make_state_dir(struct create_ctx *c, struct ward_error **err)
 {
@@ -164,7 +191,9 @@ make_state_dir(struct create_ctx *c, struct ward_error **err)
 	{
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/%s", c->rt->state_root, c->o->id);
-		if (mkdir(path, 0700) < 0) {
+		/* 0711: the container's root may be another host uid (user
+		 * namespace); it needs to reach exec.fifo, nothing else here. */
+		if (mkdir(path, 0711) < 0) {
 			if (errno == EEXIST)
 				return ward_error_setk(err, WARD_E_EXISTS, EEXIST,
 						       "container '%s' already exists", c->o->id);
@@ -184,6 +213,9 @@ make_state_dir(struct create_ctx *c, struct ward_error **err)
 		return -EIO;
 	if (mkfifoat(c->state_rwfd, "exec.fifo", 0600) < 0)
 		return ward_error_set(err, errno, "create exec.fifo");
+	if (fchownat(c->state_rwfd, "exec.fifo", container_root_uid(c->spec),
+		     container_root_gid(c->spec), 0) < 0)
+		return ward_error_set(err, errno, "chown exec.fifo");
 	return 0;
 }
 

@@ -324,14 +324,13 @@ ward_init_main(struct ward_init_args *a)
 	_cleanup_free_ char *state = NULL;
 	pid_t host_pid = 0;
 
-	/* Until READY, dying with the runtime is the right thing: it would
-	 * otherwise leave a half-made container nobody tracks. */
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* No parent-death signal: after an intermediate joined namespaces our
+	 * parent exits at once. Should the runtime die during setup, the next
+	 * read of the sync socket sees EOF and we exit. */
 	if (init_setup(a, &path, &host_pid, &err) < 0) {
 		(void)ward_sync_send_error(a->sync_fd, err);
 		_exit(1);
 	}
-	(void)prctl(PR_SET_PDEATHSIG, 0);
 	if (ward_sync_send(a->sync_fd, WARD_SYNC_READY, 0, -1) < 0)
 		_exit(1);
 	(void)close(a->sync_fd);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <ward/runtime.h>
@@ -401,6 +402,9 @@ parse_devices(json_t *lnx, struct ward_spec *s, struct ward_error **err)
 	return 0;
 }
 
+static int check_sysctl_namespaced(const struct ward_spec *s, const char *key,
+				   struct ward_error **err);
+
 static int
 parse_sysctl(json_t *lnx, struct ward_spec *s, struct ward_error **err)
 {
@@ -426,6 +430,8 @@ parse_sysctl(json_t *lnx, struct ward_spec *s, struct ward_error **err)
 		if (!json_is_string(v))
 			return ward_error_set(err, EINVAL, "linux.sysctl.%s: expected a string, got %s",
 					      key, ward_json_type_name(v));
+		if (check_sysctl_namespaced(s, key, err) < 0)
+			return -EINVAL;
 		s->sysctl[i].key = strdup(key);
 		s->sysctl[i].value = strdup(json_string_value(v));
 		s->n_sysctl = i + 1;
@@ -433,6 +439,54 @@ parse_sysctl(json_t *lnx, struct ward_spec *s, struct ward_error **err)
 			return ward_error_set(err, ENOMEM, "linux.sysctl");
 		i++;
 	}
+	return 0;
+}
+
+/* The kernel namespaces a sysctl lives in; anything else is host-wide and a
+ * container must never change it (runc refuses them the same way). */
+static int
+check_sysctl_namespaced(const struct ward_spec *s, const char *key, struct ward_error **err)
+{
+	static const char *const ipc_keys[] = {"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
+					       "kernel.sem",    "kernel.shmall", "kernel.shmmax",
+					       "kernel.shmmni", "kernel.shm_rmid_forced"};
+
+	for (size_t i = 0; i < WARD_ARRAY_SIZE(ipc_keys); i++)
+		if (strcmp(key, ipc_keys[i]) == 0)
+			goto ipc;
+	if (ward_str_has_prefix(key, "fs.mqueue."))
+		goto ipc;
+	if (ward_str_has_prefix(key, "net.")) {
+		if (!s->ns[WARD_NS_NETWORK].enabled)
+			return ward_error_set(err, EINVAL,
+					      "linux.sysctl.%s: needs a network namespace (it would "
+					      "change the host's)",
+					      key);
+		if (s->ns[WARD_NS_NETWORK].path) {
+			struct stat a, b;
+			if (stat(s->ns[WARD_NS_NETWORK].path, &a) == 0 &&
+			    stat("/proc/self/ns/net", &b) == 0 && a.st_ino == b.st_ino &&
+			    a.st_dev == b.st_dev)
+				return ward_error_set(err, EINVAL,
+						      "linux.sysctl.%s: the network namespace joined "
+						      "is the host's",
+						      key);
+		}
+		return 0;
+	}
+	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0) {
+		if (!s->ns[WARD_NS_UTS].enabled)
+			return ward_error_set(err, EINVAL, "linux.sysctl.%s: needs a uts namespace",
+					      key);
+		return 0;
+	}
+	return ward_error_setk(err, WARD_E_DENIED, 0,
+			       "linux.sysctl.%s: not namespaced; a container may not change the "
+			       "host's kernel settings",
+			       key);
+ipc:
+	if (!s->ns[WARD_NS_IPC].enabled)
+		return ward_error_set(err, EINVAL, "linux.sysctl.%s: needs an ipc namespace", key);
 	return 0;
 }
 
