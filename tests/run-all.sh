@@ -16,13 +16,14 @@ failed_names=()
 # Count TAP lines from a file: "ok", "not ok", "# skip".
 count_tap() {
 	local file=$1 name=$2 p f s
-	p=$(grep -Eci '^ok [0-9]+' "$file" || true)
-	s=$(grep -Eci '^ok [0-9]+.*# skip' "$file" || true)
-	f=$(grep -Eci '^not ok [0-9]+' "$file" || true)
-	pass=$((pass + p - s)) skip=$((skip + s)) fail=$((fail + f))
+	# cmocka reports a skipped test as "not ok N # SKIP", bats as "ok N # skip".
+	p=$(grep -Ei '^ok [0-9]+' "$file" | grep -Evci '# skip' || true)
+	s=$(grep -Ei '^(not )?ok [0-9]+' "$file" | grep -Eci '# skip' || true)
+	f=$(grep -Ei '^not ok [0-9]+' "$file" | grep -Evci '# skip' || true)
+	pass=$((pass + p)) skip=$((skip + s)) fail=$((fail + f))
 	if [ "$f" -gt 0 ]; then
 		failed_names+=("$name")
-		grep -Ei '^not ok' "$file" | sed "s|^|  $name: |"
+		grep -Ei '^not ok' "$file" | grep -Evi '# skip' | sed "s|^|  $name: |"
 	fi
 }
 
@@ -38,7 +39,7 @@ run_unit() {
 		rc=$?
 		count_tap "$log" "$name"
 		# A crash or sanitizer report after the TAP lines is a failure too.
-		if [ $rc -ne 0 ] && ! grep -Eqi '^not ok' "$log"; then
+		if [ $rc -ne 0 ] && ! grep -Ei '^not ok' "$log" | grep -Evqi '# skip'; then
 			fail=$((fail + 1))
 			failed_names+=("$name (exit $rc)")
 			echo "  $name: exited $rc"; tail -20 "$log" | sed 's/^/    /'

@@ -22,8 +22,8 @@
 #include "cgroup_internal.h"
 
 #define DEFAULT_PARENT "ward"
-#define MKDIR_RETRIES 3       /* a concurrent destroy removing a shared parent */
-#define RMDIR_RETRIES 10      /* EBUSY right after the last process exits */
+#define MKDIR_RETRIES 3		/* a concurrent destroy removing a shared parent */
+#define RMDIR_RETRIES 10	/* EBUSY right after the last process exits */
 #define RMDIR_RETRY_DELAY_MS 10 /* doubled each time, capped below */
 #define RMDIR_RETRY_DELAY_MAX_MS 100
 
@@ -119,8 +119,15 @@ cgroup_write(const char *dir, const char *file, const char *value, struct ward_e
 	do
 		n = write(fd, value, len);
 	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ward_error_set(err, errno, "write '%s' to %s", value, path);
+	if (n < 0) {
+		int e = errno;
+		/* The error API drops strerror for validation errnos, but here
+		 * the kernel is the validator and its verdict is the reason. */
+		if (e == EINVAL || e == ERANGE || e == E2BIG || e == EFBIG)
+			return ward_error_set(err, e, "write '%s' to %s: the kernel refused it (%s)",
+					      value, path, strerror(e));
+		return ward_error_set(err, e, "write '%s' to %s", value, path);
+	}
 	if ((size_t)n != len)
 		return ward_error_set(err, EIO, "write '%s' to %s: short write", value, path);
 	return 0;
@@ -513,7 +520,7 @@ cgroup_path_normalize(const char *cgroups_path, const char *id, char **ret, bool
 				      CGROUP_PATH_MAX - 1);
 	for (p = cgroups_path; *p; p++)
 		colons += *p == ':';
-	if (cgroups_path[0] != '/' && colons == 2)
+	if (cgroups_path[0] != '/' && colons == 2 && !strchr(cgroups_path, '/'))
 		return ward_error_setk(err, WARD_E_UNSUPPORTED, EOPNOTSUPP,
 				       "cgroupsPath '%.256s' is in the systemd form "
 				       "\"slice:prefix:name\", but ward has no systemd cgroup "
@@ -558,10 +565,11 @@ cgroup_path_normalize(const char *cgroups_path, const char *id, char **ret, bool
 	}
 	out[len] = '\0';
 	if (depth == 0)
-		return ward_error_set(err, EINVAL,
-				      "cgroupsPath '%.256s' names the %s cgroup itself; a container "
-				      "needs a cgroup of its own",
-				      cgroups_path, relative ? "runtime's own" : "root");
+		return ward_error_set(
+			err, EINVAL,
+			"cgroupsPath '%.256s' names the %s cgroup itself; a container "
+			"needs a cgroup of its own",
+			cgroups_path, relative ? "runtime's own" : "root");
 	*ret = TAKE_PTR(out);
 	*ret_relative = relative;
 	return 0;
@@ -627,15 +635,16 @@ primary_hier(const struct ward_cgroup *cg)
 	return h ? h : (cg->n ? &cg->h[0] : NULL);
 }
 
-/* mkdir each component of rel below base; counts the ones made. */
+/* mkdir each component of rel below base. *made_out counts the trailing ones
+ * made, kept up to date even on failure so the caller can remove them. */
 static int
-mkdir_path(const char *base, const char *rel, size_t *ret_created, struct ward_error **err)
+mkdir_path(const char *base, const char *rel, size_t *made_out, struct ward_error **err)
 {
 	char path[CGROUP_PATH_MAX];
 	size_t blen = strlen(base), created = 0;
 	const char *p = rel;
 
-	*ret_created = 0;
+	*made_out = 0;
 	if (blen + 1 + strlen(rel) >= sizeof(path))
 		return ward_error_set(err, ENAMETOOLONG, "%s/%s", base, rel);
 	memcpy(path, base, blen + 1);
@@ -648,7 +657,7 @@ mkdir_path(const char *base, const char *rel, size_t *ret_created, struct ward_e
 		memcpy(path + len, p, n);
 		path[len + n] = '\0';
 		if (mkdir(path, 0755) == 0) {
-			*ret_created = ++created;
+			*made_out = ++created;
 		} else if (errno == EEXIST) {
 			struct stat st;
 			/* Something else by that name (a control file such as
@@ -656,7 +665,7 @@ mkdir_path(const char *base, const char *rel, size_t *ret_created, struct ward_e
 			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 				return ward_error_set(err, ENOTDIR, "mkdir %s", path);
 			/* Only trailing components can be "ours". */
-			*ret_created = created = 0;
+			*made_out = created = 0;
 		} else {
 			return ward_error_set(err, errno, "mkdir %s", path);
 		}
@@ -689,21 +698,7 @@ rmdir_created(const char *path, size_t n_created)
 	}
 }
 
-static int
-count_procs(const char *dir, size_t *ret, struct ward_error **err)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t n = 0;
-	int r;
-
-	r = cgroup_read(dir, "cgroup.procs", &buf, err);
-	if (r < 0)
-		return r;
-	for (char *p = buf; *p; p++)
-		n += *p == '\n';
-	*ret = n;
-	return 0;
-}
+static int read_procs_count(const char *dir, size_t *ret, struct ward_error **err);
 
 /* Build the list of directories without touching the filesystem. */
 static int
@@ -722,10 +717,11 @@ locate(const struct cgroup_host *host, const char *rel, bool relative, struct wa
 
 		if (relative) {
 			if (!m->own)
-				return ward_error_set(err, ENOENT,
-						      "cgroupsPath '%s' is relative, but this "
-						      "process's own cgroup is not visible under %s",
-						      rel, m->mount);
+				return ward_error_set(
+					err, ENOENT,
+					"cgroupsPath '%s' is relative, but this "
+					"process's own cgroup is not visible under %s",
+					rel, m->mount);
 			own = strcmp(m->own, "/") == 0 ? "" : m->own;
 		}
 		h->v2 = m->v2;
@@ -755,8 +751,8 @@ check_resources(const struct ward_cgroup *cg, const struct ward_cgroup_resources
 }
 
 static int
-apply_resources(const struct ward_cgroup *cg, const struct ward_cgroup_resources *res,
-		bool update, struct ward_error **err)
+apply_resources(const struct ward_cgroup *cg, const struct ward_cgroup_resources *res, bool update,
+		struct ward_error **err)
 {
 	const struct cgroup_hier *u;
 
@@ -846,15 +842,15 @@ cgroup_create_on(const struct cgroup_host *host, const char *cgroups_path, const
 			/* runc refuses a pre-existing cgroup that still has
 			 * processes: they would share the limits and be frozen
 			 * and killed with the container. */
-			r = count_procs(h->path, &n, err);
+			r = read_procs_count(h->path, &n, err);
 			if (r < 0) {
 				made++;
 				goto fail;
 			}
 			if (n > 0) {
 				r = ward_error_setk(err, WARD_E_EXISTS, EBUSY,
-						    "cgroup %s already has %zu process(es)", h->path,
-						    n);
+						    "cgroup %s already has %zu process(es)",
+						    h->path, n);
 				made++;
 				goto fail;
 			}
@@ -984,6 +980,19 @@ read_procs(const char *dir, struct pid_list *l, struct ward_error **err)
 }
 
 static int
+read_procs_count(const char *dir, size_t *ret, struct ward_error **err)
+{
+	struct pid_list l = {0};
+	int r = read_procs(dir, &l, err);
+
+	free(l.v);
+	if (r < 0)
+		return r;
+	*ret = l.n;
+	return 0;
+}
+
+static int
 walk_procs(const char *dir, int depth, struct pid_list *l, struct ward_error **err)
 {
 	DIR *d;
@@ -1019,8 +1028,7 @@ walk_procs(const char *dir, int depth, struct pid_list *l, struct ward_error **e
 }
 
 int
-ward_cgroup_pids(const struct ward_cgroup *cg, pid_t **ret, size_t *ret_n,
-		 struct ward_error **err)
+ward_cgroup_pids(const struct ward_cgroup *cg, pid_t **ret, size_t *ret_n, struct ward_error **err)
 {
 	const struct cgroup_hier *h = primary_hier(cg);
 	struct pid_list l = {0};
@@ -1070,15 +1078,20 @@ rmdir_retry(const char *path, struct ward_error **err)
 	long delay = RMDIR_RETRY_DELAY_MS;
 
 	for (int i = 0;; i++) {
+		size_t n = 0;
+
 		if (rmdir(path) == 0 || errno == ENOENT)
 			return 0;
-		/* EBUSY: the last task is still exiting (the kernel drops it
-		 * from the cgroup a moment after waitpid returns). */
 		if (errno != EBUSY || i + 1 >= RMDIR_RETRIES)
 			return ward_error_set(err, errno, "remove cgroup %s", path);
+		/* Processes inside: they will not leave by waiting (the caller
+		 * must kill them first). An empty cgroup can stay EBUSY for a
+		 * moment while the kernel drops the last exited task: retry. */
+		if (read_procs_count(path, &n, NULL) == 0 && n > 0)
+			return ward_error_set(err, EBUSY,
+					      "remove cgroup %s (%zu process(es) inside)", path, n);
 		sleep_ms(delay);
-		if (delay < RMDIR_RETRY_DELAY_MAX_MS)
-			delay *= 2;
+		delay = delay * 2 > RMDIR_RETRY_DELAY_MAX_MS ? RMDIR_RETRY_DELAY_MAX_MS : delay * 2;
 	}
 }
 
@@ -1168,8 +1181,8 @@ json_t *
 ward_cgroup_features(void)
 {
 	/* What the runtime supports, not what this host has (features.md). */
-	return json_pack("{s:b, s:b, s:b, s:b, s:b}", "v1", 1, "v2", 1, "systemd", 0,
-			 "systemdUser", 0, "rdma", 1);
+	return json_pack("{s:b, s:b, s:b, s:b, s:b}", "v1", 1, "v2", 1, "systemd", 0, "systemdUser",
+			 0, "rdma", 1);
 }
 
 /* ---- persistence ---------------------------------------------------------------------- */
@@ -1267,8 +1280,7 @@ ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret, struct ward_error **e
 	else
 		return ward_error_set(err, EINVAL, "cgroup.layout: '%.16s' is not v1, v2 or hybrid",
 				      layout);
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		char w[64];
 		struct cgroup_hier *h = &cg->h[cg->n];
 		const char *mount = NULL, *path = NULL;
@@ -1288,23 +1300,27 @@ ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret, struct ward_error **e
 			    0)
 			return r;
 		if (!version || !mount || !path)
-			return ward_error_set(err, EINVAL, "%s: version, mount and path are required",
-					      w);
+			return ward_error_set(err, EINVAL,
+					      "%s: version, mount and path are required", w);
 		if (!clean_abs_path(mount) || !clean_abs_path(path))
-			return ward_error_set(err, EINVAL, "%s: mount and path must be clean "
-							   "absolute paths", w);
+			return ward_error_set(err, EINVAL,
+					      "%s: mount and path must be clean "
+					      "absolute paths",
+					      w);
 		mlen = strlen(mount);
 		if (strcmp(mount, "/") == 0)
 			mlen = 0;
 		if (strncmp(path, mount, mlen) != 0 || path[mlen] != '/' || path[mlen + 1] == '\0')
-			return ward_error_set(err, EINVAL, "%s: path '%.128s' is not below mount "
-							   "'%.128s'", w, path, mount);
+			return ward_error_set(err, EINVAL,
+					      "%s: path '%.128s' is not below mount "
+					      "'%.128s'",
+					      w, path, mount);
 		h->v2 = version == 2;
 		if (ctrls) {
-			json_array_foreach(ctrls, k, c)
-			{
-				int id = json_is_string(c) ? cgroup_ctrl_from_name(json_string_value(c))
-							   : -1;
+			json_array_foreach(ctrls, k, c) {
+				int id = json_is_string(c)
+						 ? cgroup_ctrl_from_name(json_string_value(c))
+						 : -1;
 				if (id < 0 || id == CGROUP_IO)
 					return ward_error_set(err, EINVAL,
 							      "%s.controllers[%zu]: unknown", w, k);
@@ -1312,9 +1328,9 @@ ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret, struct ward_error **e
 			}
 		}
 		if (h->v2 ? h->ctrls != 0 : h->ctrls == 0)
-			return ward_error_set(err, EINVAL,
-					      "%s: a v1 hierarchy lists its controllers, a v2 one none",
-					      w);
+			return ward_error_set(
+				err, EINVAL,
+				"%s: a v1 hierarchy lists its controllers, a v2 one none", w);
 		/* The mount must be the cgroup filesystem of that version now. */
 		if (statfs(mount, &sfs) < 0)
 			return ward_error_set(err, errno, "%s: mount %s", w, mount);
@@ -1344,9 +1360,10 @@ ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret, struct ward_error **e
 	    (cg->layout == CGROUP_LAYOUT_V1 && n_v2) ||
 	    (cg->layout == CGROUP_LAYOUT_HYBRID && n_v2 != 1) ||
 	    (cg->layout != CGROUP_LAYOUT_V2 && !n_v1))
-		return ward_error_set(err, EINVAL,
-				      "cgroup: %zu v1 and %zu v2 hierarchies do not make a %s layout",
-				      n_v1, n_v2, layout);
+		return ward_error_set(
+			err, EINVAL,
+			"cgroup: %zu v1 and %zu v2 hierarchies do not make a %s layout", n_v1, n_v2,
+			layout);
 	*ret = TAKE_PTR(cg);
 	return 0;
 }

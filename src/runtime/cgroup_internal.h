@@ -13,19 +13,19 @@
 #include <ward/runtime.h>
 
 /* ---- limits ------------------------------------------------------------- */
-#define CGROUP_MAX_HIERARCHIES 32      /* v1 hierarchies + the unified one */
-#define CGROUP_PATH_MAX 4096           /* a cgroup directory, mount point included */
-#define CGROUP_MAX_DEPTH 64            /* components in cgroupsPath */
-#define CGROUP_WALK_MAX_DEPTH 64       /* nested cgroups walked by pids/destroy */
-#define CGROUP_PIDS_MAX (4u << 20)     /* pids listed (the kernel's pid_max ceiling) */
-#define CGROUP_FILE_MAX (1u << 20)     /* a cgroup control file read back */
+#define CGROUP_MAX_HIERARCHIES 32  /* v1 hierarchies + the unified one */
+#define CGROUP_PATH_MAX 4096	   /* a cgroup directory, mount point included */
+#define CGROUP_MAX_DEPTH 64	   /* components in cgroupsPath */
+#define CGROUP_WALK_MAX_DEPTH 64   /* nested cgroups walked by pids/destroy */
+#define CGROUP_PIDS_MAX (4u << 20) /* pids listed (the kernel's pid_max ceiling) */
+#define CGROUP_FILE_MAX (1u << 20) /* a cgroup control file read back */
 #define CGROUP_MOUNTINFO_MAX (16u << 20)
-#define CGROUP_CPUSET_MAX 4096         /* bytes of cpu.cpus / cpu.mems */
-#define CGROUP_CPUSET_MAX_ID 65535     /* highest CPU or NUMA node number accepted */
-#define CGROUP_UNIFIED_VALUE_MAX 4096  /* bytes of one linux.resources.unified value */
-#define CGROUP_RDMA_MAX 256            /* devices in linux.resources.rdma */
-#define CGROUP_NAME_MAX 255            /* one path component (NAME_MAX) */
-#define CGROUP_BPF_MAX_INSNS 65536     /* device program; 12 insns a rule at most */
+#define CGROUP_CPUSET_MAX 4096	      /* bytes of cpu.cpus / cpu.mems */
+#define CGROUP_CPUSET_MAX_ID 65535    /* highest CPU or NUMA node number accepted */
+#define CGROUP_UNIFIED_VALUE_MAX 4096 /* bytes of one linux.resources.unified value */
+#define CGROUP_RDMA_MAX 256	      /* devices in linux.resources.rdma */
+#define CGROUP_NAME_MAX 255	      /* one path component (NAME_MAX) */
+#define CGROUP_BPF_MAX_INSNS 65536    /* device program; 12 insns a rule at most */
 
 /* ---- parsed linux.resources --------------------------------------------- */
 
@@ -52,7 +52,7 @@ struct cgroup_bool {
 
 struct cgroup_device_rule {
 	bool allow;
-	char type;            /* 'a', 'b' or 'c' */
+	char type;	      /* 'a', 'b' or 'c' */
 	int64_t major, minor; /* CGROUP_DEV_WILDCARD or 0..UINT32_MAX */
 	unsigned access;      /* CGROUP_DEV_* bits, never 0 */
 };
@@ -214,7 +214,7 @@ enum cgroup_ctrl {
 	CGROUP_PERF_EVENT,
 	CGROUP_RDMA,
 	CGROUP_MISC,
-	CGROUP_IO,          /* v2 only */
+	CGROUP_IO,	     /* v2 only */
 	CGROUP_NAME_SYSTEMD, /* the v1 "name=systemd" named hierarchy */
 	CGROUP_CTRL_COUNT
 };
@@ -233,9 +233,9 @@ const char *cgroup_layout_name(enum cgroup_layout l);
 struct cgroup_mount {
 	bool v2;
 	uint32_t ctrls; /* CGROUP_BIT()s served (v1: mount options; v2: 0) */
-	char *mount;    /* mount point */
-	char *root;     /* the cgroup the mount shows (mountinfo "root") */
-	char *own;      /* this process's cgroup there (/proc/self/cgroup), or NULL */
+	char *mount;	/* mount point */
+	char *root;	/* the cgroup the mount shows (mountinfo "root") */
+	char *own;	/* this process's cgroup there (/proc/self/cgroup), or NULL */
 };
 
 struct cgroup_host {
@@ -255,8 +255,8 @@ void cgroup_host_clear(struct cgroup_host *h);
  * without a leading slash; *ret_relative when it was relative (to this
  * process's own cgroup, as runc does).
  */
-int cgroup_path_normalize(const char *cgroups_path, const char *id, char **ret,
-			  bool *ret_relative, struct ward_error **err);
+int cgroup_path_normalize(const char *cgroups_path, const char *id, char **ret, bool *ret_relative,
+			  struct ward_error **err);
 
 /* ---- a located cgroup ---------------------------------------------------- */
 
@@ -299,8 +299,8 @@ const struct cgroup_hier *cgroup_unified(const struct ward_cgroup *cg);
  * WARD_E_UNSUPPORTED: the kernel or the hierarchy lacks that file.
  */
 int cgroup_write(const char *dir, const char *file, const char *value, struct ward_error **err);
-int cgroup_writef(const char *dir, const char *file, struct ward_error **err, const char *fmt,
-		  ...) __attribute__((format(printf, 4, 5)));
+int cgroup_writef(const char *dir, const char *file, struct ward_error **err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 int cgroup_read(const char *dir, const char *file, char **ret, struct ward_error **err);
 /* A single unsigned number (or "max" -> UINT64_MAX when max_ok). */
 int cgroup_read_u64(const char *dir, const char *file, bool max_ok, uint64_t *ret,

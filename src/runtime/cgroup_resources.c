@@ -268,8 +268,7 @@ rdma_name_valid(const char *s)
 /* ---- sections ------------------------------------------------------------ */
 
 static int
-parse_memory(json_t *m, const char *where, struct ward_cgroup_resources *r,
-	     struct ward_error **err)
+parse_memory(json_t *m, const char *where, struct ward_cgroup_resources *r, struct ward_error **err)
 {
 	int64_t swappiness = -1;
 	int rc;
@@ -292,17 +291,15 @@ parse_memory(json_t *m, const char *where, struct ward_cgroup_resources *r,
 	}
 	if ((rc = get_bool(m, where, "disableOOMKiller", &r->memory.disable_oom_killer, err)) < 0 ||
 	    (rc = get_bool(m, where, "useHierarchy", &r->memory.use_hierarchy, err)) < 0 ||
-	    (rc = get_bool(m, where, "checkBeforeUpdate", &r->memory.check_before_update, err)) <
-		    0)
+	    (rc = get_bool(m, where, "checkBeforeUpdate", &r->memory.check_before_update, err)) < 0)
 		return rc;
 	/* swap is memory+swap: below the memory limit the kernel refuses it on
 	 * v1 and the v2 conversion would go negative. */
 	if (r->memory.swap.set && r->memory.swap.v > 0 && r->memory.limit.set &&
 	    r->memory.limit.v > 0 && r->memory.swap.v < r->memory.limit.v)
-		return ward_error_set(err, EINVAL,
-				      "%s.swap: %lld is below limit %lld (swap counts memory+swap)",
-				      where, (long long)r->memory.swap.v,
-				      (long long)r->memory.limit.v);
+		return ward_error_set(
+			err, EINVAL, "%s.swap: %lld is below limit %lld (swap counts memory+swap)",
+			where, (long long)r->memory.swap.v, (long long)r->memory.limit.v);
 	return 0;
 }
 
@@ -437,8 +434,7 @@ static const char *const throttle_keys[CGROUP_THROTTLE_COUNT] = {
 };
 
 static int
-parse_blkio(json_t *b, const char *where, struct ward_cgroup_resources *r,
-	    struct ward_error **err)
+parse_blkio(json_t *b, const char *where, struct ward_cgroup_resources *r, struct ward_error **err)
 {
 	json_t *arr = NULL, *e;
 	size_t i;
@@ -454,11 +450,11 @@ parse_blkio(json_t *b, const char *where, struct ward_cgroup_resources *r,
 	if (rc < 0)
 		return rc;
 	if (rc > 0 && json_array_size(arr) > 0) {
-		r->blkio.weight_device = calloc(json_array_size(arr), sizeof(*r->blkio.weight_device));
+		r->blkio.weight_device =
+			calloc(json_array_size(arr), sizeof(*r->blkio.weight_device));
 		if (!r->blkio.weight_device)
 			return oom(err, where);
-		json_array_foreach(arr, i, e)
-		{
+		json_array_foreach(arr, i, e) {
 			_cleanup_free_ char *w = sub_index(where, "weightDevice", i);
 			struct cgroup_weight_device *d = &r->blkio.weight_device[i];
 
@@ -483,8 +479,7 @@ parse_blkio(json_t *b, const char *where, struct ward_cgroup_resources *r,
 		r->blkio.throttle[t] = calloc(json_array_size(arr), sizeof(*r->blkio.throttle[t]));
 		if (!r->blkio.throttle[t])
 			return oom(err, where);
-		json_array_foreach(arr, i, e)
-		{
+		json_array_foreach(arr, i, e) {
 			_cleanup_free_ char *w = sub_index(where, throttle_keys[t], i);
 			struct cgroup_throttle_device *d = &r->blkio.throttle[t][i];
 
@@ -518,8 +513,7 @@ parse_hugepages(json_t *arr, const char *where, struct ward_cgroup_resources *r,
 	r->hugepages = calloc(json_array_size(arr), sizeof(*r->hugepages));
 	if (!r->hugepages)
 		return oom(err, where);
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		_cleanup_free_ char *w = sub_index(where, "hugepageLimits", i);
 		struct cgroup_hugepage *h = &r->hugepages[i];
 		const char *ps = NULL;
@@ -606,8 +600,7 @@ parse_devices(json_t *arr, const char *where, struct ward_cgroup_resources *r,
 	r->devices = calloc(json_array_size(arr), sizeof(*r->devices));
 	if (!r->devices)
 		return oom(err, where);
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		_cleanup_free_ char *w = sub_index(where, "devices", i);
 
 		if (!w)
@@ -647,8 +640,7 @@ parse_network(json_t *n, const char *where, struct ward_cgroup_resources *r,
 	r->network.priorities = calloc(json_array_size(arr), sizeof(*r->network.priorities));
 	if (!r->network.priorities)
 		return oom(err, where);
-	json_array_foreach(arr, i, e)
-	{
+	json_array_foreach(arr, i, e) {
 		_cleanup_free_ char *w = sub_index(where, "priorities", i);
 		struct cgroup_net_prio *p = &r->network.priorities[i];
 		const char *name = NULL;
@@ -679,8 +671,7 @@ parse_network(json_t *n, const char *where, struct ward_cgroup_resources *r,
 }
 
 static int
-parse_rdma(json_t *obj, const char *where, struct ward_cgroup_resources *r,
-	   struct ward_error **err)
+parse_rdma(json_t *obj, const char *where, struct ward_cgroup_resources *r, struct ward_error **err)
 {
 	const char *key;
 	json_t *v;
@@ -696,8 +687,7 @@ parse_rdma(json_t *obj, const char *where, struct ward_cgroup_resources *r,
 	r->rdma = calloc(json_object_size(obj), sizeof(*r->rdma));
 	if (!r->rdma)
 		return oom(err, where);
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach(obj, key, v) {
 		_cleanup_free_ char *w = ward_strdup_printf("%s[\"%.64s\"]", where, key);
 		struct cgroup_rdma *d = &r->rdma[r->n_rdma];
 
@@ -721,7 +711,10 @@ parse_rdma(json_t *obj, const char *where, struct ward_cgroup_resources *r,
  * pull arbitrary host pids into (or kill them through) the container's
  * cgroup. */
 static const char *const unified_refused[] = {
-	"cgroup.procs", "cgroup.threads", "cgroup.kill", "tasks",
+	"cgroup.procs",
+	"cgroup.threads",
+	"cgroup.kill",
+	"tasks",
 };
 
 static int
@@ -742,8 +735,7 @@ parse_unified(json_t *obj, const char *where, struct ward_cgroup_resources *r,
 	r->unified = calloc(json_object_size(obj), sizeof(*r->unified));
 	if (!r->unified)
 		return oom(err, where);
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach(obj, key, v) {
 		struct cgroup_unified *u = &r->unified[r->n_unified];
 
 		if (!cgroup_file_name_valid(key))
@@ -758,10 +750,11 @@ parse_unified(json_t *obj, const char *where, struct ward_cgroup_resources *r,
 						      "processes and is refused",
 						      where, key);
 		if (!json_is_string(v))
-			return ward_error_set(err, EINVAL, "%s.%s: expected a string, got %s", where,
-					      key, ward_json_type_name(v));
+			return ward_error_set(err, EINVAL, "%s.%s: expected a string, got %s",
+					      where, key, ward_json_type_name(v));
 		if (strlen(json_string_value(v)) != json_string_length(v))
-			return ward_error_set(err, EINVAL, "%s.%s: contains a NUL byte", where, key);
+			return ward_error_set(err, EINVAL, "%s.%s: contains a NUL byte", where,
+					      key);
 		if (json_string_length(v) > CGROUP_UNIFIED_VALUE_MAX)
 			return ward_error_set(err, E2BIG, "%s.%s: longer than %d bytes", where, key,
 					      CGROUP_UNIFIED_VALUE_MAX);
@@ -810,19 +803,19 @@ ward_cgroup_resources_parse(json_t *resources, const char *where,
 	if (!r)
 		return oom(err, where);
 
-#define SECTION(key, fn)                                                                           \
-	do {                                                                                       \
-		v = NULL;                                                                          \
-		rc = ward_json_get_object(resources, where, key, &v, err);                         \
-		if (rc < 0)                                                                        \
-			return rc;                                                                 \
-		if (v) {                                                                           \
-			_cleanup_free_ char *w = sub(where, key);                                  \
-			if (!w)                                                                    \
-				return oom(err, where);                                            \
-			if ((rc = fn(v, w, r, err)) < 0)                                           \
-				return rc;                                                         \
-		}                                                                                  \
+#define SECTION(key, fn)                                                   \
+	do {                                                               \
+		v = NULL;                                                  \
+		rc = ward_json_get_object(resources, where, key, &v, err); \
+		if (rc < 0)                                                \
+			return rc;                                         \
+		if (v) {                                                   \
+			_cleanup_free_ char *w = sub(where, key);          \
+			if (!w)                                            \
+				return oom(err, where);                    \
+			if ((rc = fn(v, w, r, err)) < 0)                   \
+				return rc;                                 \
+		}                                                          \
 	} while (0)
 
 	SECTION("memory", parse_memory);
@@ -855,7 +848,8 @@ int
 cgroup_resources_add_device(struct ward_cgroup_resources *r, bool allow, char type, int64_t major,
 			    int64_t minor, const char *access, struct ward_error **err)
 {
-	struct cgroup_device_rule d = {.allow = allow, .type = type, .major = major, .minor = minor};
+	struct cgroup_device_rule d = {
+		.allow = allow, .type = type, .major = major, .minor = minor};
 	struct cgroup_device_rule *nv;
 
 	if (type != 'a' && type != 'b' && type != 'c')
@@ -970,12 +964,13 @@ state_remove(struct cgroup_devices_state *s, const struct cgroup_device_rule *ru
 			continue;
 		e = state_find(s, &partial[k]);
 		if (e && (e->access & rule->access))
-			return ward_error_set(err, EINVAL,
-					      "%s[%zu]: cannot take %c %lld:%lld out of the wildcard "
-					      "rule before it (cgroup v1 cannot punch holes in "
-					      "wildcards; list the devices explicitly)",
-					      where, idx, rule->type, (long long)rule->major,
-					      (long long)rule->minor);
+			return ward_error_set(
+				err, EINVAL,
+				"%s[%zu]: cannot take %c %lld:%lld out of the wildcard "
+				"rule before it (cgroup v1 cannot punch holes in "
+				"wildcards; list the devices explicitly)",
+				where, idx, rule->type, (long long)rule->major,
+				(long long)rule->minor);
 	}
 	e = state_find(s, &m);
 	if (!e)

@@ -297,6 +297,10 @@ memory_apply(const char *dir, const struct ward_cgroup_resources *res, struct wa
 		swap.v = -1;
 		swap.set = true;
 	}
+	/* Without swap accounting "unlimited" holds anyway; a real swap limit
+	 * cannot be enforced and is refused. */
+	if (swap.set && swap.v == -1 && !cgroup_file_exists(dir, "memory.memsw.limit_in_bytes"))
+		swap.set = false;
 	if (swap.set && !cgroup_file_exists(dir, "memory.memsw.limit_in_bytes"))
 		return ward_error_setk(err, WARD_E_UNSUPPORTED, EOPNOTSUPP,
 				       "%s.memory.swap: this kernel does not account swap "
@@ -320,26 +324,24 @@ memory_apply(const char *dir, const struct ward_cgroup_resources *res, struct wa
 		return cgroup_field_error(err, w, "memory.limit");
 	if (swap.set && (r = write_limit(dir, "memory.memsw.limit_in_bytes", swap.v, err)) < 0)
 		return cgroup_field_error(err, w, "memory.swap");
-	if (res->memory.reservation.set &&
-	    (r = write_limit(dir, "memory.soft_limit_in_bytes", res->memory.reservation.v, err)) <
-		    0)
+	if (res->memory.reservation.set && (r = write_limit(dir, "memory.soft_limit_in_bytes",
+							    res->memory.reservation.v, err)) < 0)
 		return cgroup_field_error(err, w, "memory.reservation");
 	/* memory.kernel: ignored, as runc 1.1 does (see cgroup_v1_check). */
-	if (res->memory.kernel_tcp.set &&
-	    (r = write_limit(dir, "memory.kmem.tcp.limit_in_bytes", res->memory.kernel_tcp.v,
-			     err)) < 0)
+	if (res->memory.kernel_tcp.set && (r = write_limit(dir, "memory.kmem.tcp.limit_in_bytes",
+							   res->memory.kernel_tcp.v, err)) < 0)
 		return cgroup_field_error(err, w, "memory.kernelTCP");
 	if (res->memory.disable_oom_killer.set &&
-	    (r = cgroup_write(dir, "memory.oom_control", res->memory.disable_oom_killer.v ? "1" : "0",
-			      err)) < 0)
+	    (r = cgroup_write(dir, "memory.oom_control",
+			      res->memory.disable_oom_killer.v ? "1" : "0", err)) < 0)
 		return cgroup_field_error(err, w, "memory.disableOOMKiller");
 	if (res->memory.swappiness.set &&
 	    (r = cgroup_writef(dir, "memory.swappiness", err, "%llu",
 			       (unsigned long long)res->memory.swappiness.v)) < 0)
 		return cgroup_field_error(err, w, "memory.swappiness");
 	if (res->memory.use_hierarchy.set) {
-		r = cgroup_write(dir, "memory.use_hierarchy", res->memory.use_hierarchy.v ? "1" : "0",
-				 err);
+		r = cgroup_write(dir, "memory.use_hierarchy",
+				 res->memory.use_hierarchy.v ? "1" : "0", err);
 		if (r == -EINVAL && !res->memory.use_hierarchy.v)
 			return ward_error_setk(err, WARD_E_UNSUPPORTED, EOPNOTSUPP,
 					       "%s.memory.useHierarchy: false is not supported by "
@@ -368,10 +370,11 @@ cpu_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_
 	if (res->cpu.realtime_runtime.set) {
 		r = write_limit(dir, "cpu.rt_runtime_us", res->cpu.realtime_runtime.v, err);
 		if (r == -EINVAL || r == -EBUSY)
-			return ward_error_wrap(err,
-					       "%s.cpu.realtimeRuntime: more than the parent cgroup's "
-					       "cpu.rt_runtime_us leaves, or more than the period",
-					       w);
+			return ward_error_wrap(
+				err,
+				"%s.cpu.realtimeRuntime: more than the parent cgroup's "
+				"cpu.rt_runtime_us leaves, or more than the period",
+				w);
 		if (r < 0)
 			return cgroup_field_error(err, w, "cpu.realtimeRuntime");
 	}
@@ -384,9 +387,9 @@ cpu_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_
 		 * another weight than configured. */
 		if (cgroup_read_u64(dir, "cpu.shares", false, &got, NULL) == 0 &&
 		    got != res->cpu.shares.v)
-			return ward_error_set(err, ERANGE, "%s.cpu.shares: the kernel set %llu, not %llu",
-					      w, (unsigned long long)got,
-					      (unsigned long long)res->cpu.shares.v);
+			return ward_error_set(
+				err, ERANGE, "%s.cpu.shares: the kernel set %llu, not %llu", w,
+				(unsigned long long)got, (unsigned long long)res->cpu.shares.v);
 	}
 	if (res->cpu.period.set) {
 		r = cgroup_writef(dir, "cpu.cfs_period_us", err, "%llu",
@@ -406,9 +409,8 @@ cpu_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_
 				       (unsigned long long)res->cpu.period.v)) < 0)
 			return cgroup_field_error(err, w, "cpu.period");
 	}
-	if (res->cpu.burst.set &&
-	    (r = cgroup_writef(dir, "cpu.cfs_burst_us", err, "%llu",
-			       (unsigned long long)res->cpu.burst.v)) < 0)
+	if (res->cpu.burst.set && (r = cgroup_writef(dir, "cpu.cfs_burst_us", err, "%llu",
+						     (unsigned long long)res->cpu.burst.v)) < 0)
 		return cgroup_field_error(err, w, "cpu.burst");
 	if (res->cpu.idle.set &&
 	    (r = cgroup_writef(dir, "cpu.idle", err, "%lld", (long long)res->cpu.idle.v)) < 0)
@@ -443,7 +445,8 @@ blkio_apply(const char *dir, const struct ward_cgroup_resources *res, struct war
 	int r;
 
 	if (res->blkio.weight.set &&
-	    (r = cgroup_writef(dir, wfile, err, "%llu", (unsigned long long)res->blkio.weight.v)) < 0)
+	    (r = cgroup_writef(dir, wfile, err, "%llu", (unsigned long long)res->blkio.weight.v)) <
+		    0)
 		return cgroup_field_error(err, w, "blockIO.weight");
 	if (res->blkio.leaf_weight.set &&
 	    (r = cgroup_writef(dir, "blkio.leaf_weight", err, "%llu",
@@ -530,8 +533,7 @@ rdma_write(const char *dir, const struct ward_cgroup_resources *res, struct ward
 }
 
 int
-cgroup_rdma_apply(const char *dir, const struct ward_cgroup_resources *res,
-		  struct ward_error **err)
+cgroup_rdma_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_error **err)
 {
 	return rdma_write(dir, res, err);
 }
@@ -565,17 +567,19 @@ net_apply(const struct ward_cgroup *cg, const struct ward_cgroup_resources *res,
 /* ---- apply ------------------------------------------------------------------------- */
 
 int
-cgroup_v1_apply(const struct ward_cgroup *cg, const struct ward_cgroup_resources *res,
-		bool update, struct ward_error **err)
+cgroup_v1_apply(const struct ward_cgroup *cg, const struct ward_cgroup_resources *res, bool update,
+		struct ward_error **err)
 {
 	const struct cgroup_hier *h;
 	int r;
 
 	(void)update; /* v1 itself refuses a memory limit below usage (EBUSY) */
 	if ((h = cgroup_find(cg, CGROUP_CPUSET))) {
-		if (res->cpu.cpus && (r = cgroup_write(h->path, "cpuset.cpus", res->cpu.cpus, err)) < 0)
+		if (res->cpu.cpus &&
+		    (r = cgroup_write(h->path, "cpuset.cpus", res->cpu.cpus, err)) < 0)
 			return cgroup_field_error(err, res->where, "cpu.cpus");
-		if (res->cpu.mems && (r = cgroup_write(h->path, "cpuset.mems", res->cpu.mems, err)) < 0)
+		if (res->cpu.mems &&
+		    (r = cgroup_write(h->path, "cpuset.mems", res->cpu.mems, err)) < 0)
 			return cgroup_field_error(err, res->where, "cpu.mems");
 	}
 	if (res->has_devices && (h = cgroup_find(cg, CGROUP_DEVICES)) &&
@@ -708,12 +712,12 @@ cgroup_v1_stats(const struct ward_cgroup *cg, json_t *out)
 			if (cgroup_read_u64(h->path, "cpuacct.usage", false, &v, NULL) == 0)
 				json_object_set_new(usage, "total", jint(v));
 			/* cpuacct.stat counts USER_HZ ticks. */
-			if (tck > 0 && cgroup_read_key_u64(h->path, "cpuacct.stat", "user", &v,
-							   NULL) == 0)
+			if (tck > 0 &&
+			    cgroup_read_key_u64(h->path, "cpuacct.stat", "user", &v, NULL) == 0)
 				json_object_set_new(usage, "user",
 						    jint(v * (1000000000ULL / (uint64_t)tck)));
-			if (tck > 0 && cgroup_read_key_u64(h->path, "cpuacct.stat", "system", &v,
-							   NULL) == 0)
+			if (tck > 0 &&
+			    cgroup_read_key_u64(h->path, "cpuacct.stat", "system", &v, NULL) == 0)
 				json_object_set_new(usage, "kernel",
 						    jint(v * (1000000000ULL / (uint64_t)tck)));
 			json_object_set_new(out, "cpu", json_pack("{s:o}", "usage", usage));
@@ -725,11 +729,12 @@ cgroup_v1_stats(const struct ward_cgroup *cg, json_t *out)
 		if (usage) {
 			if (cgroup_read_u64(h->path, "memory.usage_in_bytes", false, &v, NULL) == 0)
 				json_object_set_new(usage, "usage", jint(v));
-			if (cgroup_read_u64(h->path, "memory.max_usage_in_bytes", false, &v, NULL) ==
-			    0)
+			if (cgroup_read_u64(h->path, "memory.max_usage_in_bytes", false, &v,
+					    NULL) == 0)
 				json_object_set_new(usage, "max", jint(v));
 			/* "limit" is left out when there is none. */
-			if (cgroup_read_u64(h->path, "memory.limit_in_bytes", false, &v, NULL) == 0 &&
+			if (cgroup_read_u64(h->path, "memory.limit_in_bytes", false, &v, NULL) ==
+				    0 &&
 			    v < MEMORY_UNLIMITED_V1)
 				json_object_set_new(usage, "limit", jint(v));
 			if (cgroup_read_u64(h->path, "memory.failcnt", false, &v, NULL) == 0)

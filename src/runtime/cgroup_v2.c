@@ -200,18 +200,19 @@ memory_apply(const char *dir, const struct ward_cgroup_resources *res, bool upda
 		if (cgroup_read_u64(dir, "memory.current", false, &cur, err) < 0)
 			return cgroup_field_error(err, w, "memory.checkBeforeUpdate");
 		if ((uint64_t)res->memory.limit.v < cur)
-			return ward_error_set(err, EBUSY,
-					      "%s.memory.limit: %lld is below the current usage %llu "
-					      "(memory.checkBeforeUpdate is set)",
-					      w, (long long)res->memory.limit.v,
-					      (unsigned long long)cur);
+			return ward_error_set(
+				err, EBUSY,
+				"%s.memory.limit: %lld is below the current usage %llu "
+				"(memory.checkBeforeUpdate is set)",
+				w, (long long)res->memory.limit.v, (unsigned long long)cur);
 	}
 	if (res->memory.swap.set) {
 		int64_t sw = 0;
 		if (cgroup_v2_swap_max(res->memory.swap.v,
 				       res->memory.limit.set ? res->memory.limit.v : 0, &sw) < 0)
-			return ward_error_set(err, EINVAL, "%s.memory.swap: needs a memory limit "
-							   "at or below it",
+			return ward_error_set(err, EINVAL,
+					      "%s.memory.swap: needs a memory limit "
+					      "at or below it",
 					      w);
 		r = write_max(dir, "memory.swap.max", sw, err);
 		/* No swap on this kernel: "unlimited" or "none" hold anyway. */
@@ -227,7 +228,8 @@ memory_apply(const char *dir, const struct ward_cgroup_resources *res, bool upda
 		if ((r = cgroup_write(dir, "memory.swap.max", "max", err)) < 0)
 			return cgroup_field_error(err, w, "memory.swap");
 	}
-	if (res->memory.limit.set && (r = write_max(dir, "memory.max", res->memory.limit.v, err)) < 0)
+	if (res->memory.limit.set &&
+	    (r = write_max(dir, "memory.max", res->memory.limit.v, err)) < 0)
 		return cgroup_field_error(err, w, "memory.limit");
 	if (res->memory.reservation.set &&
 	    (r = write_max(dir, "memory.low", res->memory.reservation.v, err)) < 0)
@@ -269,11 +271,11 @@ cpu_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_
 		if (res->cpu.period.set)
 			period = res->cpu.period.v;
 		if ((r = cgroup_writef(dir, "cpu.max", err, "%s %llu", quota, period)) < 0)
-			return cgroup_field_error(err, w, res->cpu.quota.set ? "cpu.quota" : "cpu.period");
+			return cgroup_field_error(err, w,
+						  res->cpu.quota.set ? "cpu.quota" : "cpu.period");
 	}
-	if (res->cpu.burst.set &&
-	    (r = cgroup_writef(dir, "cpu.max.burst", err, "%llu",
-			       (unsigned long long)res->cpu.burst.v)) < 0)
+	if (res->cpu.burst.set && (r = cgroup_writef(dir, "cpu.max.burst", err, "%llu",
+						     (unsigned long long)res->cpu.burst.v)) < 0)
 		return cgroup_field_error(err, w, "cpu.burst");
 	if (res->cpu.idle.set &&
 	    (r = cgroup_writef(dir, "cpu.idle", err, "%lld", (long long)res->cpu.idle.v)) < 0)
@@ -308,8 +310,9 @@ io_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_e
 			r = cgroup_writef(dir, "io.bfq.weight", err, "%llu",
 					  (unsigned long long)res->blkio.weight.v);
 		else
-			r = cgroup_writef(dir, "io.weight", err, "default %llu",
-					  (unsigned long long)cgroup_v2_io_weight(res->blkio.weight.v));
+			r = cgroup_writef(
+				dir, "io.weight", err, "default %llu",
+				(unsigned long long)cgroup_v2_io_weight(res->blkio.weight.v));
 		if (r < 0)
 			return cgroup_field_error(err, w, "blockIO.weight");
 	}
@@ -324,8 +327,8 @@ io_apply(const char *dir, const struct ward_cgroup_resources *res, struct ward_e
 					  (long long)d->major, (long long)d->minor,
 					  (unsigned long long)d->weight.v);
 		else
-			r = cgroup_writef(dir, "io.weight", err, "%lld:%lld %llu", (long long)d->major,
-					  (long long)d->minor,
+			r = cgroup_writef(dir, "io.weight", err, "%lld:%lld %llu",
+					  (long long)d->major, (long long)d->minor,
 					  (unsigned long long)cgroup_v2_io_weight(d->weight.v));
 		if (r < 0)
 			return cgroup_field_error(err, w, field);
@@ -483,16 +486,16 @@ insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 enum { R0, R1, R2, R3, R4, R5, R6, R7 };
 
 int
-cgroup_devices_bpf_build(const struct cgroup_devices_state *s, struct bpf_insn **ret,
-			 size_t *ret_n, struct ward_error **err)
+cgroup_devices_bpf_build(const struct cgroup_devices_state *s, struct bpf_insn **ret, size_t *ret_n,
+			 struct ward_error **err)
 {
 	_cleanup_free_ struct bpf_insn *p = NULL;
 	size_t cap, n = 0;
 
 	/* 7 prologue + at most 8 per exception + 2 epilogue. */
 	if (s->n_exc > (CGROUP_BPF_MAX_INSNS - 9) / 8)
-		return ward_error_set(err, E2BIG, "device program: %zu rules, at most %d",
-				      s->n_exc, (CGROUP_BPF_MAX_INSNS - 9) / 8);
+		return ward_error_set(err, E2BIG, "device program: %zu rules, at most %d", s->n_exc,
+				      (CGROUP_BPF_MAX_INSNS - 9) / 8);
 	cap = 9 + 8 * s->n_exc;
 	p = calloc(cap, sizeof(*p));
 	if (!p)
@@ -504,9 +507,9 @@ cgroup_devices_bpf_build(const struct cgroup_devices_state *s, struct bpf_insn *
 	p[n++] = MOV32_REG(R3, R2);
 	p[n++] = AND32_IMM(R3, 0xffff); /* R3: device type */
 	p[n++] = MOV32_REG(R4, R2);
-	p[n++] = RSH32_IMM(R4, 16);     /* R4: access requested */
-	p[n++] = LDX_W(R5, R1, 4);      /* R5: major */
-	p[n++] = LDX_W(R6, R1, 8);      /* R6: minor */
+	p[n++] = RSH32_IMM(R4, 16); /* R4: access requested */
+	p[n++] = LDX_W(R5, R1, 4);  /* R5: major */
+	p[n++] = LDX_W(R6, R1, 8);  /* R6: minor */
 
 	for (size_t i = 0; i < s->n_exc; i++) {
 		const struct cgroup_device_rule *e = &s->exc[i];
@@ -575,10 +578,11 @@ prog_load(const struct bpf_insn *insns, size_t n, const char *where, struct ward
 	if (fd >= 0)
 		return (int)fd;
 	if (errno == EPERM || errno == ENOSYS)
-		return ward_error_set(err, errno,
-				      "%s: load the eBPF device filter (needs CAP_BPF or "
-				      "CAP_SYS_ADMIN and a kernel with BPF_PROG_TYPE_CGROUP_DEVICE)",
-				      where);
+		return ward_error_set(
+			err, errno,
+			"%s: load the eBPF device filter (needs CAP_BPF or "
+			"CAP_SYS_ADMIN and a kernel with BPF_PROG_TYPE_CGROUP_DEVICE)",
+			where);
 	/* Again with the verifier's log, to say why. */
 	log = calloc(1, BPF_LOG_SIZE);
 	if (log) {
@@ -646,8 +650,8 @@ cgroup_v2_devices_apply(int dirfd, const struct cgroup_devices_state *s, const c
 		if (ofd < 0) {
 			if (errno == ENOENT)
 				continue;
-			return ward_error_set(err, errno, "%s: find the old device filter %u", where,
-					      old[i]);
+			return ward_error_set(err, errno, "%s: find the old device filter %u",
+					      where, old[i]);
 		}
 		memset(&attr, 0, sizeof(attr));
 		attr.target_fd = (uint32_t)dirfd;

@@ -70,6 +70,18 @@ resolve_paths(struct create_ctx *c, struct ward_error **err)
 	return 0;
 }
 
+/* True when the namespace at path is the one we run in. */
+static bool
+same_namespace(const char *path, const char *proc_name)
+{
+	char self[64];
+	struct stat a, b;
+
+	snprintf(self, sizeof(self), "/proc/self/ns/%s", proc_name);
+	return stat(path, &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
 static int
 validate_for_create(struct create_ctx *c, struct ward_error **err)
 {
@@ -78,15 +90,25 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 	if (!s->process)
 		return ward_error_set(err, EINVAL, "process: required to create a container");
 	/* Without its own mount namespace pivot_root would act on the host. */
-	if (!s->ns[WARD_NS_MOUNT].enabled || s->ns[WARD_NS_MOUNT].path)
-		return ward_error_set(err, EINVAL,
-				      "linux.namespaces: a new mount namespace is required");
+	if (!s->ns[WARD_NS_MOUNT].enabled)
+		return ward_error_set(err, EINVAL, "linux.namespaces: a mount namespace is required");
+	if (s->ns[WARD_NS_MOUNT].path && same_namespace(s->ns[WARD_NS_MOUNT].path, "mnt"))
+		return ward_error_setk(err, WARD_E_DENIED, 0,
+				       "linux.namespaces: mount namespace '%s' is the runtime's own",
+				       s->ns[WARD_NS_MOUNT].path);
 	if (s->process->terminal && !c->o->console_socket)
 		return ward_error_set(err, EINVAL,
 				      "process.terminal is true: --console-socket is required");
 	if (!s->process->terminal && c->o->console_socket)
 		return ward_error_set(err, EINVAL,
 				      "--console-socket given but process.terminal is false");
+	/* A label only means something with SELinux; without it the mounts
+	 * are unlabeled either way (crun and runc behave the same), so say so
+	 * in the log rather than fail. */
+	if (s->mount_label && *s->mount_label)
+		ward_log_write(&c->rt->log, WARD_LOG_WARNING,
+			       "linux.mountLabel '%s' ignored: SELinux is not enabled on this host",
+			       s->mount_label);
 	if (s->ns[WARD_NS_TIME].enabled && s->ns[WARD_NS_TIME].path && s->has_time_offsets)
 		return ward_error_set(err, EINVAL,
 				      "linux.timeOffsets: cannot be set when joining a time namespace");
@@ -96,7 +118,9 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 /* Default devices allowed in the devices cgroup even when the config
  * denies everything (what runc and Docker allow). */
 static const char *const default_allowed_devices =
-	"[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+	"[{\"allow\":true,\"type\":\"c\",\"access\":\"m\"},"
+	"{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
+	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
 	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"},"
 	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":7,\"access\":\"rwm\"},"
 	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":8,\"access\":\"rwm\"},"
@@ -138,10 +162,16 @@ effective_resources(const char *config, size_t len, struct ward_cgroup_resources
 	json_decref(extra);
 	json_array_foreach(json_object_get(json_object_get(root, "linux"), "devices"), i, v)
 	{
-		json_t *t = json_object_get(v, "type");
-		json_t *rule = json_pack("{s:b, s:O?, s:O?, s:O?, s:s}", "allow", 1, "type", t,
-					 "major", json_object_get(v, "major"), "minor",
-					 json_object_get(v, "minor"), "access", "rwm");
+		const char *t = json_string_value(json_object_get(v, "type"));
+		json_t *rule;
+
+		/* FIFOs are not device-cgroup objects; 'u' (unbuffered) is 'c'. */
+		if (!t || strcmp(t, "p") == 0)
+			continue;
+		rule = json_pack("{s:b, s:s, s:O?, s:O?, s:s}", "allow", 1, "type",
+				 strcmp(t, "u") == 0 ? "c" : t, "major",
+				 json_object_get(v, "major"), "minor", json_object_get(v, "minor"),
+				 "access", "rwm");
 		if (rule)
 			json_array_append_new(devs, rule);
 	}
@@ -479,7 +509,7 @@ run_parent_hooks(struct create_ctx *c, struct ward_error **err)
 
 	if (!c->spec->hooks[WARD_HOOK_PRESTART].n && !c->spec->hooks[WARD_HOOK_CREATE_RUNTIME].n)
 		return 0;
-	state = creating_state(c, "creating");
+	state = creating_state(c, "created");
 	if (!state)
 		return ward_error_set(err, ENOMEM, "state");
 	r = ward_hooks_run(&c->spec->hooks[WARD_HOOK_PRESTART], "prestart", state, err);
@@ -682,7 +712,7 @@ wait_fifo_reader(int fifo, int pidfd, const char *id, struct ward_error **err)
 			continue;
 		if (r < 0)
 			return ward_error_set(err, errno, "wait for container '%s'", id);
-		if (p[0].revents & POLLIN) {
+		if (p[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(fifo, &b, 1);
 			if (n == 1)
 				return 0;
@@ -692,6 +722,28 @@ wait_fifo_reader(int fifo, int pidfd, const char *id, struct ward_error **err)
 		if (p[1].revents & POLLIN)
 			return ward_error_setk(err, WARD_E_STATE, ESRCH,
 					       "container '%s' exited before it could start", id);
+	}
+}
+
+/* The process holds its end of the fifo until execve closes it: EOF (or
+ * its death) means the user's program is running. */
+static void
+wait_exec(int fifo, int pidfd)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+		char b;
+		int r = poll(p, 2, -1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (p[1].revents & POLLIN))
+			return;
+		if (p[0].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(fifo, &b, 1);
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+				return;
+		}
 	}
 }
 
@@ -719,14 +771,12 @@ ward_container_start(const struct ward_runtime *rt, const char *id, struct ward_
 	if (r < 0)
 		return ward_error_wrap(err, "start");
 	(void)unlinkat(dfd, "exec.fifo", 0);
+	wait_exec(fifo, pidfd);
 	if (load_spec_from_state(st, &spec, NULL) == 0 && spec->hooks[WARD_HOOK_POSTSTART].n) {
 		_cleanup_free_ char *s = ward_state_oci_string(st, WARD_STATUS_RUNNING);
-		struct ward_error *herr = NULL;
-		/* The spec: a failing poststart hook is a warning, not a failure. */
-		if (s && ward_hooks_run(&spec->hooks[WARD_HOOK_POSTSTART], "poststart", s, &herr) < 0)
-			ward_log_write(&rt->log, WARD_LOG_WARNING, "container '%s': %s", id,
-				       herr->msg);
-		ward_error_free(herr);
+		if (s)
+			ward_hooks_run_warn(&spec->hooks[WARD_HOOK_POSTSTART], "poststart", s,
+					    &rt->log, id);
 	}
 	ward_spec_free(spec);
 	return 0;

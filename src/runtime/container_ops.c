@@ -128,16 +128,14 @@ static void
 run_poststop(const struct ward_runtime *rt, const struct ward_state *st)
 {
 	struct ward_spec *spec = NULL;
-	struct ward_error *e = NULL;
 	_cleanup_free_ char *s = NULL;
 
 	if (ward_spec_load(st->dirfd, &spec, NULL) < 0)
 		return;
 	s = ward_state_oci_string(st, WARD_STATUS_STOPPED);
-	/* The spec: a failing poststop hook is logged and delete goes on. */
-	if (s && ward_hooks_run(&spec->hooks[WARD_HOOK_POSTSTOP], "poststop", s, &e) < 0)
-		ward_log_write(&rt->log, WARD_LOG_WARNING, "container '%s': %s", st->id, e->msg);
-	ward_error_free(e);
+	if (s)
+		ward_hooks_run_warn(&spec->hooks[WARD_HOOK_POSTSTOP], "poststop", s, &rt->log,
+				    st->id);
 	ward_spec_free(spec);
 }
 

@@ -126,3 +126,19 @@ ward_hooks_run(const struct ward_hook_list *hooks, const char *kind_name, const 
 	(void)sigaction(SIGPIPE, &old, NULL);
 	return r;
 }
+
+void
+ward_hooks_run_warn(const struct ward_hook_list *hooks, const char *kind_name,
+		    const char *state_json, const struct ward_log *log, const char *id)
+{
+	/* poststart and poststop: a failing hook is logged and the others
+	 * still run (the spec's "as if the hook had succeeded"). */
+	for (size_t i = 0; hooks && i < hooks->n; i++) {
+		struct ward_hook_list one = {.v = &hooks->v[i], .n = 1};
+		struct ward_error *e = NULL;
+
+		if (ward_hooks_run(&one, kind_name, state_json, &e) < 0)
+			ward_log_write(log, WARD_LOG_WARNING, "container '%s': %s", id, e->msg);
+		ward_error_free(e);
+	}
+}

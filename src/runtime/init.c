@@ -302,18 +302,21 @@ out:
 	return r;
 }
 
+/* Blocks until `start` opens exec.fifo for reading. The fd is returned and
+ * left open (close-on-exec): `start` reads EOF when execve succeeded, so it
+ * runs poststart hooks after the process is executed, as the spec says. */
 static int
 wait_for_start(int state_dirfd, struct ward_error **err)
 {
-	_cleanup_close_ int fd = -1;
+	int fd = openat(state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
 
-	/* Blocks until `start` opens the fifo for reading. */
-	fd = openat(state_dirfd, "exec.fifo", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return ward_error_set(err, errno, "open exec.fifo");
-	if (write(fd, "0", 1) != 1)
+	if (write(fd, "0", 1) != 1) {
+		(void)close(fd);
 		return ward_error_set(err, errno, "write exec.fifo");
-	return 0;
+	}
+	return fd;
 }
 
 void
@@ -323,6 +326,7 @@ ward_init_main(struct ward_init_args *a)
 	_cleanup_free_ char *path = NULL;
 	_cleanup_free_ char *state = NULL;
 	pid_t host_pid = 0;
+	int fifo = -1;
 
 	/* No parent-death signal: after an intermediate joined namespaces our
 	 * parent exits at once. Should the runtime die during setup, the next
@@ -336,7 +340,8 @@ ward_init_main(struct ward_init_args *a)
 	(void)close(a->sync_fd);
 	if (a->console_fd >= 0)
 		(void)close(a->console_fd);
-	if (wait_for_start(a->state_dirfd, &err) < 0)
+	fifo = wait_for_start(a->state_dirfd, &err);
+	if (fifo < 0)
 		goto fail;
 	(void)close(a->state_dirfd);
 	if (a->spec->hooks[WARD_HOOK_START_CONTAINER].n) {
@@ -345,7 +350,7 @@ ward_init_main(struct ward_init_args *a)
 					     "startContainer", state, &err) < 0)
 			goto fail;
 	}
-	(void)ward_process_exec(a->spec, a->process, path, a->preserve_fds, -1,
+	(void)ward_process_exec(a->spec, a->process, path, a->preserve_fds, fifo,
 				 a->spec->seccomp && ward_seccomp_wants_listener(a->spec->seccomp), &err);
 fail:
 	fprintf(stderr, "ward-oci: container '%s': %s\n", a->id,

@@ -85,7 +85,9 @@ int ward_state_pidfd(const struct ward_state *st, struct ward_error **err);
 /* Remove the state directory itself. */
 int ward_state_remove(const struct ward_runtime *rt, const char *id, struct ward_error **err);
 
-/* hooks.c -- declared publicly */
+/* hooks.c: run every hook of the list, logging failures as warnings. */
+void ward_hooks_run_warn(const struct ward_hook_list *hooks, const char *kind_name,
+			 const char *state_json, const struct ward_log *log, const char *id);
 
 /* terminal.c */
 /* Make a pty in the current mount namespace (its /dev/ptmx), send the master

@@ -25,7 +25,7 @@
 
 #include "seccomp_internal.h"
 
-#define SECCOMP_MAX_ARG_INDEX 5  /* syscalls take at most six arguments */
+#define SECCOMP_MAX_ARG_INDEX 5	 /* syscalls take at most six arguments */
 #define SECCOMP_MAX_ERRNO 0xffff /* SECCOMP_RET_DATA: 16 bits for errno / trace data */
 
 /*
@@ -46,12 +46,12 @@ struct ward_seccomp {
 	scmp_filter_ctx ctx; /* the compiled profile, owned */
 	char *listener_path;
 	char *listener_metadata;
-	bool notify;     /* the filter holds a SCMP_ACT_NOTIFY rule */
-	bool tsync;      /* SECCOMP_FILTER_FLAG_TSYNC requested */
-	size_t n_rules;  /* rules added to ctx, bounded by WARD_SECCOMP_MAX_RULES */
-	int *notified;   /* native syscall numbers some NOTIFY rule answers */
+	bool notify;	/* the filter holds a SCMP_ACT_NOTIFY rule */
+	bool tsync;	/* SECCOMP_FILTER_FLAG_TSYNC requested */
+	size_t n_rules; /* rules added to ctx, bounded by WARD_SECCOMP_MAX_RULES */
+	int *notified;	/* native syscall numbers some NOTIFY rule answers */
 	size_t n_notified;
-	char **unknown;  /* first WARD_SECCOMP_MAX_UNKNOWN_KEPT unknown names */
+	char **unknown; /* first WARD_SECCOMP_MAX_UNKNOWN_KEPT unknown names */
 	size_t n_unknown_kept, n_unknown;
 };
 
@@ -59,9 +59,9 @@ struct ward_seccomp {
 
 struct action_def {
 	const char *name;
-	uint32_t action;  /* for ERRNO and TRACE, the errno is or'ed in */
+	uint32_t action; /* for ERRNO and TRACE, the errno is or'ed in */
 	bool takes_errno;
-	unsigned api;     /* seccomp_api_get() level the kernel needs */
+	unsigned api; /* seccomp_api_get() level the kernel needs */
 };
 
 static const struct action_def actions[] = {
@@ -80,9 +80,12 @@ static const struct {
 	const char *name;
 	enum scmp_compare op;
 } operators[] = {
-	{"SCMP_CMP_NE", SCMP_CMP_NE}, {"SCMP_CMP_LT", SCMP_CMP_LT},
-	{"SCMP_CMP_LE", SCMP_CMP_LE}, {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-	{"SCMP_CMP_GE", SCMP_CMP_GE}, {"SCMP_CMP_GT", SCMP_CMP_GT},
+	{"SCMP_CMP_NE", SCMP_CMP_NE},
+	{"SCMP_CMP_LT", SCMP_CMP_LT},
+	{"SCMP_CMP_LE", SCMP_CMP_LE},
+	{"SCMP_CMP_EQ", SCMP_CMP_EQ},
+	{"SCMP_CMP_GE", SCMP_CMP_GE},
+	{"SCMP_CMP_GT", SCMP_CMP_GT},
 	{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
@@ -256,9 +259,9 @@ parse_action(json_t *obj, const char *where, const char *action_key, const char 
 	if (r < 0)
 		return r;
 	if (r > 0 && !a->takes_errno)
-		return invalid(err,
-			       "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
-			       where, errno_key, a->name);
+		return invalid(
+			err, "%s.%s: %s takes no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
+			where, errno_key, a->name);
 	if (seccomp_api_get() < a->api)
 		return unsupported(err, "%s.%s: %s is not supported by this kernel", where,
 				   action_key, a->name);
@@ -365,9 +368,9 @@ add_rules(struct ward_seccomp *s, const char *where, size_t name_i, const char *
 		for (size_t k = 0; k < n_conds; k++) {
 			r = seccomp_rule_add_array(s->ctx, action, nr, 1, &conds[k]);
 			if (r < 0)
-				return ward_error_set(err, -r,
-						      "%s.names[%zu]: add a rule for '%s' (args[%zu])",
-						      where, name_i, quote(name).s, k);
+				return ward_error_set(
+					err, -r, "%s.names[%zu]: add a rule for '%s' (args[%zu])",
+					where, name_i, quote(name).s, k);
 		}
 	}
 	s->n_rules += count;
@@ -425,8 +428,7 @@ parse_syscall(struct ward_seccomp *s, json_t *entry, const char *top, const char
 	r = ward_json_get_array(entry, where, "args", WARD_SECCOMP_MAX_ARGS, &args, err);
 	if (r < 0)
 		return r;
-	json_array_foreach(args, i, v)
-	{
+	json_array_foreach(args, i, v) {
 		_cleanup_free_ char *w = ward_strdup_printf("%s.args[%zu]", where, i);
 
 		if (!w)
@@ -439,8 +441,7 @@ parse_syscall(struct ward_seccomp *s, json_t *entry, const char *top, const char
 		n_conds++;
 	}
 
-	json_array_foreach(names, i, v)
-	{
+	json_array_foreach(names, i, v) {
 		const char *name;
 		int nr;
 
@@ -459,6 +460,12 @@ parse_syscall(struct ward_seccomp *s, json_t *entry, const char *top, const char
 				return r;
 			continue;
 		}
+		if (notify && is_handoff_syscall(nr))
+			return invalid(
+				err,
+				"%s.names[%zu]: SCMP_ACT_NOTIFY on '%s' would hang the "
+				"container start: the runtime hands the listener out with it",
+				where, i, quote(name).s);
 		/* Same action as the default: the rule changes nothing (and
 		 * libseccomp refuses it with EACCES). */
 		if (action == default_action)
@@ -466,11 +473,6 @@ parse_syscall(struct ward_seccomp *s, json_t *entry, const char *top, const char
 		r = add_rules(s, where, i, name, nr, action, conds, n_conds, split, err);
 		if (r < 0)
 			return r;
-		if (notify && is_handoff_syscall(nr))
-			return invalid(err,
-				       "%s.names[%zu]: SCMP_ACT_NOTIFY on '%s' would hang the "
-				       "container start: the runtime hands the listener out with it",
-				       where, i, name);
 		if (notify) {
 			s->notify = true;
 			r = remember_notified(s, nr, err);
@@ -482,8 +484,7 @@ parse_syscall(struct ward_seccomp *s, json_t *entry, const char *top, const char
 }
 
 static int
-parse_listener(struct ward_seccomp *s, json_t *seccomp, const char *where,
-	       struct ward_error **err)
+parse_listener(struct ward_seccomp *s, json_t *seccomp, const char *where, struct ward_error **err)
 {
 	size_t len;
 	int r;
@@ -550,9 +551,9 @@ apply_flags(struct ward_seccomp *s, json_t *seccomp, const char *where, struct w
 			return invalid(err, "%s.flags[%zu]: unknown flag '%s'", where, i,
 				       quote(*p).s);
 		if (f->attr < 0)
-			return unsupported(err, "%s.flags[%zu]: %s needs libseccomp 2.6 (built with %d.%d.%d)",
-					   where, i, f->name, SCMP_VER_MAJOR, SCMP_VER_MINOR,
-					   SCMP_VER_MICRO);
+			return unsupported(
+				err, "%s.flags[%zu]: %s needs libseccomp 2.6 (built with %d.%d.%d)",
+				where, i, f->name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
 		if (seccomp_api_get() < f->api)
 			return unsupported(err, "%s.flags[%zu]: %s is not supported by this kernel",
 					   where, i, f->name);
@@ -586,8 +587,9 @@ check_program_size(struct ward_seccomp *s, const char *where, struct ward_error 
 		return ward_error_set(err, errno, "%s: compile the filter: fstat", where);
 	insns = (size_t)st.st_size / sizeof(struct sock_filter);
 	if (insns > BPF_MAXINSNS)
-		return invalid(err, "%s: the filter compiles to %zu BPF instructions, the kernel "
-				    "takes at most %d",
+		return invalid(err,
+			       "%s: the filter compiles to %zu BPF instructions, the kernel "
+			       "takes at most %d",
 			       where, insns, BPF_MAXINSNS);
 	return 0;
 }
@@ -632,7 +634,8 @@ ward_seccomp_parse(json_t *seccomp, const char *where, struct ward_seccomp **ret
 	 * handing the listener out would wait for an agent that cannot have
 	 * the listener yet: container start would hang. runc refuses it too. */
 	if (default_notify)
-		return invalid(err, "%s.defaultAction: SCMP_ACT_NOTIFY cannot be the default action",
+		return invalid(err,
+			       "%s.defaultAction: SCMP_ACT_NOTIFY cannot be the default action",
 			       where);
 	r = parse_listener(s, seccomp, where, err);
 	if (r < 0)
@@ -673,8 +676,7 @@ ward_seccomp_parse(json_t *seccomp, const char *where, struct ward_seccomp **ret
 			return ward_error_set(err, -r, "%s.architectures[%zu]: add", where, i);
 	}
 
-	json_array_foreach(syscalls, i, v)
-	{
+	json_array_foreach(syscalls, i, v) {
 		_cleanup_free_ char *w = ward_strdup_printf("%s.syscalls[%zu]", where, i);
 
 		if (!w)
@@ -685,10 +687,11 @@ ward_seccomp_parse(json_t *seccomp, const char *where, struct ward_seccomp **ret
 	}
 
 	if (s->notify && s->tsync && seccomp_api_get() < API_TSYNC_NOTIFY)
-		return unsupported(err,
-				   "%s.flags: SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY is not "
-				   "supported by this kernel",
-				   where);
+		return unsupported(
+			err,
+			"%s.flags: SECCOMP_FILTER_FLAG_TSYNC with SCMP_ACT_NOTIFY is not "
+			"supported by this kernel",
+			where);
 	r = check_program_size(s, where, err);
 	if (r < 0)
 		return r;
@@ -774,8 +777,9 @@ ward_seccomp_load(const struct ward_seccomp *s, int *ret_listener_fd, struct war
 				      "takes no listener fd");
 	r = seccomp_load(s->ctx);
 	if (r == -EACCES)
-		return ward_error_set(err, EACCES,
-				      "seccomp: load the filter (needs no_new_privs or CAP_SYS_ADMIN)");
+		return ward_error_set(
+			err, EACCES,
+			"seccomp: load the filter (needs no_new_privs or CAP_SYS_ADMIN)");
 	if (r < 0)
 		return ward_error_set(err, -r, "seccomp: load the filter");
 	if (!s->notify) {
@@ -879,7 +883,8 @@ append_string(json_t *arr, const char *s)
 json_t *
 ward_seccomp_features(void)
 {
-	json_t *f = NULL, *acts = NULL, *ops = NULL, *archs = NULL, *known = NULL, *supported = NULL;
+	json_t *f = NULL, *acts = NULL, *ops = NULL, *archs = NULL, *known = NULL,
+	       *supported = NULL;
 	size_t i;
 
 	f = json_object();

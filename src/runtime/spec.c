@@ -618,9 +618,6 @@ parse_linux(json_t *root, struct ward_spec *s, struct ward_error **err)
 	if (prop && ward_spec_parse_propagation(prop, &s->rootfs_propagation) < 0)
 		return ward_error_set(err, EINVAL, "linux.rootfsPropagation: unknown value '%s'",
 				      prop);
-	if (s->mount_label && *s->mount_label)
-		return ward_error_setk(err, WARD_E_UNSUPPORTED, 0,
-				       "linux.mountLabel: SELinux is not enabled on this host");
 	sub = NULL;
 	r = ward_json_get_object(lnx, "linux", "resources", &sub, err);
 	if (r < 0)

@@ -8,13 +8,13 @@
  */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/magic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/vfs.h>
-#include <linux/magic.h>
 
 /* clang-format off: cmocka needs stdarg, stddef and setjmp first. */
 #include <cmocka.h>
@@ -98,7 +98,8 @@ test_parse_full_resources_sets_every_field(void **state)
 		"\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":209715200}],"
 		"\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
 		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
-		"\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
+		"\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":"
+		"5}]},"
 		"\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3,\"hcaObjects\":10000}},"
 		"\"unified\":{\"memory.high\":\"50000000\",\"io.latency\":\"target=100\"}}");
 
@@ -216,9 +217,9 @@ static void
 test_parse_unlimited_values(void **state)
 {
 	(void)state;
-	struct ward_cgroup_resources *r = must_parse(
-		"{\"memory\":{\"limit\":-1,\"swap\":-1},\"cpu\":{\"quota\":-1},"
-		"\"pids\":{\"limit\":-1}}");
+	struct ward_cgroup_resources *r =
+		must_parse("{\"memory\":{\"limit\":-1,\"swap\":-1},\"cpu\":{\"quota\":-1},"
+			   "\"pids\":{\"limit\":-1}}");
 
 	assert_true(r->memory.limit.set);
 	assert_int_equal(r->memory.limit.v, -1);
@@ -312,7 +313,8 @@ static const struct {
 	 "\"limit\":2}]}",
 	 "linux.resources.hugepageLimits[1].pageSize: '2MB' is listed twice"},
 	{"{\"devices\":[{\"type\":\"c\"}]}", "linux.resources.devices[0].allow: required"},
-	{"{\"devices\":[{\"allow\":\"yes\"}]}", "linux.resources.devices[0].allow: expected a boolean"},
+	{"{\"devices\":[{\"allow\":\"yes\"}]}",
+	 "linux.resources.devices[0].allow: expected a boolean"},
 	{"{\"devices\":[{\"allow\":true,\"type\":\"u\"}]}", "linux.resources.devices[0].type"},
 	{"{\"devices\":[{\"allow\":true,\"type\":\"cc\"}]}", "linux.resources.devices[0].type"},
 	{"{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}",
@@ -443,9 +445,9 @@ test_cpuset_list_syntax(void **state)
 {
 	(void)state;
 	static const char *const good[] = {"0", "0-3", "0-3,5", "1,3,5-7,9", "0-0", "65535"};
-	static const char *const bad[] = {"",    "-1",   "0-",  "3-1",  ",0",     "0,",
-					  "0,,1", "0 1",  "a",   "0-3-5", "65536", "0x1",
-					  "1\n",  "00000001", "0-999999"};
+	static const char *const bad[] = {"",	   "-1",   "0-",  "3-1",      ",0",
+					  "0,",	   "0,,1", "0 1", "a",	      "0-3-5",
+					  "65536", "0x1",  "1\n", "00000001", "0-999999"};
 
 	for (size_t i = 0; i < WARD_ARRAY_SIZE(good); i++)
 		assert_true(cgroup_cpuset_list_valid(good[i]));
@@ -535,6 +537,7 @@ test_cgroups_path_normalisation(void **state)
 	/* A colon alone is fine; only the three-part systemd form is refused. */
 	check_path("/a:b", "x", "a:b", false);
 	check_path("/system.slice:docker:abc", "x", "system.slice:docker:abc", false);
+	check_path("pods/a:b:c", "x", "pods/a:b:c", true);
 }
 
 static void
@@ -731,7 +734,8 @@ test_host_detect_reads_this_host(void **state)
 static struct cgroup_device_rule
 rule(bool allow, char type, int64_t major, int64_t minor, const char *acc)
 {
-	struct cgroup_device_rule d = {.allow = allow, .type = type, .major = major, .minor = minor};
+	struct cgroup_device_rule d = {
+		.allow = allow, .type = type, .major = major, .minor = minor};
 
 	assert_int_equal(cgroup_device_access_parse(acc, &d.access), 0);
 	return d;
@@ -747,12 +751,9 @@ test_devices_emulate_allow_list(void **state)
 {
 	(void)state;
 	struct cgroup_device_rule rules[] = {
-		rule(false, 'a', W, W, "rwm"),
-		rule(true, 'c', 1, 3, "rwm"),
-		rule(true, 'c', 1, 5, "r"),
-		rule(true, 'c', 1, 5, "w"),
-		rule(true, 'c', 136, W, "rw"),
-		rule(true, 'b', W, W, "m"),
+		rule(false, 'a', W, W, "rwm"), rule(true, 'c', 1, 3, "rwm"),
+		rule(true, 'c', 1, 5, "r"),    rule(true, 'c', 1, 5, "w"),
+		rule(true, 'c', 136, W, "rw"), rule(true, 'b', W, W, "m"),
 		rule(false, 'c', 1, 3, "w"), /* takes w back from 1:3 */
 	};
 	struct cgroup_devices_state s = {0};
@@ -780,7 +781,7 @@ test_devices_emulate_deny_list_and_reset(void **state)
 {
 	(void)state;
 	struct cgroup_device_rule rules[] = {
-		rule(true, 'c', 1, 3, "rwm"),  /* forgotten: "a" below resets */
+		rule(true, 'c', 1, 3, "rwm"), /* forgotten: "a" below resets */
 		rule(true, 'a', W, W, "rwm"),
 		rule(false, 'c', 10, 200, "rw"),
 		rule(false, 'b', W, W, "w"),
@@ -812,8 +813,7 @@ test_devices_emulate_refuses_hole_in_wildcard(void **state)
 {
 	(void)state;
 	struct cgroup_device_rule rules[] = {
-		rule(true, 'a', W, W, "rwm"),
-		rule(false, 'c', 1, W, "rwm"),
+		rule(true, 'a', W, W, "rwm"), rule(false, 'c', 1, W, "rwm"),
 		rule(true, 'c', 1, 3, "r"), /* would need splitting 1:* */
 	};
 	struct cgroup_devices_state s = {0};
@@ -842,9 +842,8 @@ test_devices_state_from_list(void **state)
 	assert_int_equal(s.n_exc, 0);
 	cgroup_devices_state_clear(&s);
 
-	assert_int_equal(cgroup_devices_state_from_list("c 1:3 rwm\nc 136:* rw\nb *:* m\n", &s,
-							 &err),
-			 0);
+	assert_int_equal(
+		cgroup_devices_state_from_list("c 1:3 rwm\nc 136:* rw\nb *:* m\n", &s, &err), 0);
 	assert_false(s.default_allow);
 	assert_int_equal(s.n_exc, 3);
 	assert_true(cgroup_devices_state_allows(&s, 'c', 136, 9, RD));
@@ -952,10 +951,9 @@ check_prog_matches_state(const struct cgroup_devices_state *s)
 					char type = t ? 'b' : 'c';
 					bool want = cgroup_devices_state_allows(s, type, nums[a],
 										nums[b], acc);
-					int got = run_prog(p, n,
-							   t ? BPF_DEVCG_DEV_BLOCK
-							     : BPF_DEVCG_DEV_CHAR,
-							   acc, nums[a], nums[b]);
+					int got = run_prog(
+						p, n, t ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR,
+						acc, nums[a], nums[b]);
 					if (got != (int)want) {
 						print_error("%c %u:%u acc %u: prog %d, want %d\n",
 							    type, nums[a], nums[b], acc, got, want);
@@ -970,10 +968,14 @@ test_bpf_program_matches_emulator(void **state)
 {
 	(void)state;
 	struct cgroup_device_rule allow_list[] = {
-		rule(false, 'a', W, W, "rwm"),    rule(true, 'c', 1, 3, "rwm"),
-		rule(true, 'c', 1, 5, "rw"),      rule(true, 'c', 136, W, "rwm"),
-		rule(true, 'c', W, W, "m"),       rule(true, 'b', 8, 0, "r"),
-		rule(true, 'c', 4095, 0xffffffff, "w"), rule(true, 'b', W, 0x80000000, "rwm"),
+		rule(false, 'a', W, W, "rwm"),
+		rule(true, 'c', 1, 3, "rwm"),
+		rule(true, 'c', 1, 5, "rw"),
+		rule(true, 'c', 136, W, "rwm"),
+		rule(true, 'c', W, W, "m"),
+		rule(true, 'b', 8, 0, "r"),
+		rule(true, 'c', 4095, 0xffffffff, "w"),
+		rule(true, 'b', W, 0x80000000, "rwm"),
 	};
 	struct cgroup_device_rule deny_list[] = {
 		rule(true, 'a', W, W, "rwm"),
@@ -984,9 +986,8 @@ test_bpf_program_matches_emulator(void **state)
 	struct cgroup_devices_state s = {0};
 	struct ward_error *err = NULL;
 
-	assert_int_equal(cgroup_devices_emulate(allow_list, WARD_ARRAY_SIZE(allow_list), "d", &s,
-						&err),
-			 0);
+	assert_int_equal(
+		cgroup_devices_emulate(allow_list, WARD_ARRAY_SIZE(allow_list), "d", &s, &err), 0);
 	check_prog_matches_state(&s);
 	cgroup_devices_state_clear(&s);
 	assert_int_equal(

