@@ -28,21 +28,49 @@ ward_json_type_name(const json_t *j)
 	return "unknown";
 }
 
+/* Walk the whole document once: bound the depth, and refuse strings with an
+ * embedded NUL (they would be silently cut short as C strings), naming the
+ * member so the user can find it. */
 static int
-json_depth_ok(const json_t *j, int depth)
+json_check_tree(const json_t *j, int depth, char *path, size_t len, size_t cap,
+		const char *name, struct ward_error **err)
 {
 	const char *key;
 	json_t *v;
 	size_t i;
+	int r;
 
 	if (depth > WARD_JSON_MAX_DEPTH)
+		return ward_error_set(err, EINVAL, "%s: nested deeper than %d levels", name,
+				      WARD_JSON_MAX_DEPTH);
+	if (json_is_string(j)) {
+		if (strlen(json_string_value(j)) != json_string_length(j))
+			return ward_error_set(err, EINVAL, "%s: %s: contains a NUL byte", name,
+					      len ? path : "(top level)");
 		return 0;
-	if (json_is_object(j)) {
-		json_object_foreach((json_t *)j, key, v) if (!json_depth_ok(v, depth + 1)) return 0;
-	} else if (json_is_array(j)) {
-		json_array_foreach(j, i, v) if (!json_depth_ok(v, depth + 1)) return 0;
 	}
-	return 1;
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, key, v)
+		{
+			int n = snprintf(path + len, cap - len, "%s%s", len ? "." : "", key);
+			size_t nl = n > 0 && (size_t)n < cap - len ? len + (size_t)n : len;
+			r = json_check_tree(v, depth + 1, path, nl, cap, name, err);
+			path[len] = '\0';
+			if (r < 0)
+				return r;
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+		{
+			int n = snprintf(path + len, cap - len, "[%zu]", i);
+			size_t nl = n > 0 && (size_t)n < cap - len ? len + (size_t)n : len;
+			r = json_check_tree(v, depth + 1, path, nl, cap, name, err);
+			path[len] = '\0';
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
 }
 
 int
@@ -50,21 +78,23 @@ ward_json_parse(const char *buf, size_t len, const char *name, json_t **ret,
 		struct ward_error **err)
 {
 	json_error_t jerr;
+	char path[512] = "";
 	json_t *j;
 
 	/* Jansson itself limits nesting (2048), but we keep our own lower cap so
 	 * every recursive walker downstream has a known bound. JSON_REJECT_DUPLICATES
-	 * stops "first key wins / last key wins" confusion between parsers. */
+	 * stops "first key wins / last key wins" confusion between parsers.
+	 * Escaped NULs are let through the parser only so the check below can
+	 * name the member that holds one. */
 	if (memchr(buf, '\0', len))
 		return ward_error_set(err, EINVAL, "%s: contains a NUL byte", name);
-	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (!j)
 		return ward_error_set(err, EINVAL, "%s: line %d column %d: %s", name, jerr.line,
 				      jerr.column, jerr.text);
-	if (!json_depth_ok(j, 0)) {
+	if (json_check_tree(j, 0, path, 0, sizeof(path), name, err) < 0) {
 		json_decref(j);
-		return ward_error_set(err, EINVAL, "%s: nested deeper than %d levels", name,
-				      WARD_JSON_MAX_DEPTH);
+		return -EINVAL;
 	}
 	*ret = j;
 	return 0;

@@ -406,7 +406,7 @@ hook_json() {
 	snapshot_host
 	update_config '.hooks.createRuntime = [{path: "/bin/sh", args: ["sh", "-c", "exit 7"]}]'
 	set_sh 'echo should-not-run > /tmp/ran'
-	run --separate-stderr rt create --bundle "$BUNDLE" "$ID" </dev/null
+	try_create
 	assert_failure
 	run rt state "$ID"
 	assert_failure
@@ -418,7 +418,7 @@ hook_json() {
 	update_config '.hooks.prestart = [{path: "/bin/sleep", args: ["sleep", "30"], timeout: 1}]'
 	set_sh true
 	local t0=$SECONDS
-	run --separate-stderr rt create --bundle "$BUNDLE" "$ID" </dev/null
+	try_create
 	assert_failure
 	[ $((SECONDS - t0)) -lt 15 ] || fail "hook timeout not enforced ($((SECONDS - t0))s)"
 	run rt state "$ID"

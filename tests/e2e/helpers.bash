@@ -152,6 +152,18 @@ known_runtime_bug() {
 	esac
 }
 
+# assert_ward_error_any WORD...: for ward-oci, stderr names at least one WORD.
+assert_ward_error_any() {
+	is_ward || return 0
+	local w
+	for w; do
+		[[ "${stderr:-}${output:-}" == *"$w"* ]] && return 0
+	done
+	echo "stderr names none of: $*" >&2
+	dump_run
+	return 1
+}
+
 require_root() {
 	[ "$(id -u)" = 0 ] || skip "needs root"
 }
@@ -192,6 +204,28 @@ create_container() {
 		cat "$CTR_STDERR" >&2
 		return 1
 	fi
+}
+
+# try_create [FLAGS...] [-- ID]: create expecting it may fail; sets $status, $output
+# and $stderr like `run`, but through files: bats' `run` reads a pipe to EOF, and a
+# wrongly created container would hold that pipe open and hang the test.
+try_create() {
+	local id=$ID
+	local -a flags=()
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -- ]; then
+			id=$2
+			break
+		fi
+		flags+=("$1")
+		shift
+	done
+	status=0
+	rt create --bundle "$BUNDLE" "${flags[@]}" "$id" </dev/null \
+		>"$E2E_TMP/create.out" 2>"$E2E_TMP/create.err" || status=$?
+	output=$(cat "$E2E_TMP/create.out")
+	stderr=$(cat "$E2E_TMP/create.err")
+	mapfile -t lines <<<"$output"
 }
 
 # start_container: create (with FLAGS), start, wait until running.

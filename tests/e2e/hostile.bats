@@ -22,7 +22,7 @@ teardown() {
 # create_hostile: run `create` on the current bundle, from a snapshot of the host.
 create_hostile() {
 	snapshot_host
-	run --separate-stderr rt create --bundle "$BUNDLE" "$@" "$ID" </dev/null
+	try_create "$@"
 }
 
 # expect_rejected FIELD...: create fails, ward names each FIELD, nothing is left and
@@ -49,6 +49,15 @@ expect_rejected_by_ward() {
 	assert_nothing_left
 }
 
+# expect_rejected_any FIELD...: as expect_rejected, ward's error names one FIELD.
+expect_rejected_any() {
+	create_hostile
+	assert_failure
+	assert_ward_error_any "$@"
+	[ ! -e "$ROOTFS/tmp/ran" ] || fail "the container process ran"
+	assert_nothing_left
+}
+
 @test "hostile: process.args as a string" {
 	update_config '.process.args = "sh -c true"'
 	expect_rejected process.args
@@ -61,7 +70,13 @@ expect_rejected_by_ward() {
 
 @test "hostile: process.args with an embedded NUL" {
 	update_config '.process.args = ["sh", "-c", "echo a\u0000b > /tmp/ran"]'
-	expect_rejected process.args
+	# runc and crun only fail at start, when execve refuses the argument.
+	if is_ward; then
+		# Refused by the field check or by the parser's NUL check.
+		expect_rejected_any process.args config.json
+	else
+		expect_rejected_by_ward process.args
+	fi
 }
 
 @test "hostile: linux.namespaces as an object" {
@@ -169,10 +184,10 @@ expect_rejected_by_ward() {
 @test "hostile: container id with a path traversal" {
 	local outside=$E2E_TMP/escaped-$RANDOM
 	snapshot_host
-	run --separate-stderr rt create --bundle "$BUNDLE" "../${outside##*/}" </dev/null
+	try_create -- "../${outside##*/}"
 	assert_failure
 	[ ! -e "$outside" ] || fail "state written outside --root: $outside"
-	run --separate-stderr rt create --bundle "$BUNDLE" "a/b" </dev/null
+	try_create -- a/b
 	assert_failure
 	[ ! -e "$E2E_STATE/a" ] || fail "state dir a/ created for id a/b"
 	assert_nothing_left
@@ -180,7 +195,7 @@ expect_rejected_by_ward() {
 
 @test "hostile: empty container id" {
 	snapshot_host
-	run --separate-stderr rt create --bundle "$BUNDLE" "" </dev/null
+	try_create -- ""
 	assert_failure
 	assert_nothing_left
 }

@@ -124,7 +124,7 @@ LONG_RUNNING='trap "echo TERM > /tmp/sig; exit 0" TERM; echo ready > /tmp/ready;
 @test "create: a second container with the same id is refused" {
 	set_sh "$LONG_RUNNING"
 	create_container
-	run --separate-stderr rt create --bundle "$BUNDLE" "$ID" </dev/null
+	try_create
 	assert_failure
 	# The first container is untouched.
 	assert_equal "$(state_field "$ID" .status)" created status
@@ -329,7 +329,7 @@ LONG_RUNNING='trap "echo TERM > /tmp/sig; exit 0" TERM; echo ready > /tmp/ready;
 @test "console socket: terminal true without --console-socket on create fails" {
 	update_config '.process.terminal = true'
 	set_sh 'true'
-	run --separate-stderr rt create --bundle "$BUNDLE" "$ID" </dev/null
+	try_create
 	assert_failure
 	run rt state "$ID"
 	assert_failure
