@@ -24,7 +24,7 @@ WARN += -Werror
 endif
 BASE_CFLAGS := $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) -fvisibility=hidden -MMD -MP
 REL_CFLAGS  := $(BASE_CFLAGS) -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
-	-fstack-clash-protection -fcf-protection -fPIE
+	-fstack-clash-protection -fcf-protection -fPIE -ffunction-sections -fdata-sections
 REL_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,--gc-sections
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all
 TEST_CFLAGS := $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) -fno-omit-frame-pointer
@@ -68,8 +68,12 @@ build/libward.a: $(REL_LIB_OBJ)
 build/test/libward.a: $(TEST_LIB_OBJ)
 	$(call say,AR,$@)$(AR) rcs $@ $^
 
+# The release runtime links jansson and libseccomp statically: it is exec'd
+# twice per container (the CVE-2019-5736 re-exec), and every shared library
+# is paid for at each exec. libc stays shared.
+STATIC_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
 build/ward-oci: $(REL_OCI_OBJ) build/libward.a
-	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_OCI_OBJ) build/libward.a $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_OCI_OBJ) build/libward.a $(STATIC_LIBS)
 build/test/ward-oci: $(TEST_OCI_OBJ) build/test/libward.a
 	$(call say,LD-SAN,$@)$(CC) $(TEST_CFLAGS) -o $@ $(TEST_OCI_OBJ) build/test/libward.a $(PKG_LIBS)
 

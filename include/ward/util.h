@@ -175,6 +175,11 @@ WARD_PUBLIC int ward_fs_mkdir_in_root(int rootfd, const char *path, mode_t mode,
 /* Write atomically: temp file in the same dir, fsync, rename, fsync dir. */
 WARD_PUBLIC int ward_fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
 				     mode_t mode, struct ward_error **err);
+/* Replace atomically (temp file + rename) without fsync: for runtime state
+ * under /run that does not outlive a reboot, where readers must never see a
+ * half-written file but durability buys nothing. */
+WARD_PUBLIC int ward_fs_write_replace(int dirfd, const char *name, const void *buf, size_t len,
+				      mode_t mode, struct ward_error **err);
 /* Read a whole file of at most max bytes; NUL-terminates. */
 WARD_PUBLIC int ward_fs_read_all(int dirfd, const char *path, size_t max, char **ret,
 				 size_t *ret_len, struct ward_error **err);

@@ -238,7 +238,7 @@ make_state_dir(struct create_ctx *c, struct ward_error **err)
 	c->state_rwfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->state_rwfd < 0)
 		return ward_error_set(err, errno, "open state directory");
-	if (ward_fs_write_atomic(c->state_rwfd, "config.json", c->config, c->config_len, 0600, err) <
+	if (ward_fs_write_replace(c->state_rwfd, "config.json", c->config, c->config_len, 0600, err) <
 	    0)
 		return -EIO;
 	if (mkfifoat(c->state_rwfd, "exec.fifo", 0600) < 0)
@@ -498,7 +498,7 @@ write_pid_file(const char *path, pid_t pid, struct ward_error **err)
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return ward_error_set(err, errno, "pid file '%s'", path);
-	return ward_fs_write_atomic(dfd, slash ? slash + 1 : path, buf, (size_t)n, 0644, err);
+	return ward_fs_write_replace(dfd, slash ? slash + 1 : path, buf, (size_t)n, 0644, err);
 }
 
 static int
@@ -560,6 +560,9 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 
 	if ((r = map_ids(c, err)) < 0)
 		return r;
+	/* GO first: the process builds its filesystem while we place it. */
+	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_GO, c->pid, -1)) < 0)
+		return ward_error_set(err, -r, "signal the container process");
 	if (c->spec->process->attr &&
 	    (r = ward_procattr_apply_oom_score_adj(c->spec->process->attr, c->pid, err)) < 0)
 		return r;
@@ -572,7 +575,7 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 		return ward_error_wrap(err, "cgroup");
 	if ((r = save_state(c, err)) < 0)
 		return r;
-	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_GO, c->pid, -1)) < 0)
+	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_CGROUP_DONE, 0, -1)) < 0)
 		return ward_error_set(err, -r, "signal the container process");
 	if ((r = ward_sync_expect(c->sync[0], WARD_SYNC_MOUNTS_DONE, &m, NULL, "container setup",
 				  err)) < 0)

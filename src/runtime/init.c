@@ -225,6 +225,28 @@ build_state(const struct ward_init_args *a, pid_t host_pid, const char *status)
 	return s;
 }
 
+/* Wait (once) until the runtime placed us in our cgroup; then the cgroup
+ * namespace, so that cgroup becomes the namespace's root. */
+static int
+enter_cgroup(void *data, struct ward_error **err)
+{
+	struct ward_init_args *a = data;
+	const struct ward_spec *s = a->spec;
+	struct ward_sync_msg msg;
+	int r;
+
+	if (a->in_cgroup)
+		return 0;
+	r = ward_sync_expect(a->sync_fd, WARD_SYNC_CGROUP_DONE, &msg, NULL, "runtime", err);
+	if (r < 0)
+		return r;
+	a->in_cgroup = true;
+	if (s->ns[WARD_NS_CGROUP].enabled && !s->ns[WARD_NS_CGROUP].path &&
+	    unshare(CLONE_NEWCGROUP) < 0)
+		return ward_error_set(err, errno, "unshare the cgroup namespace");
+	return 0;
+}
+
 static int
 init_setup(struct ward_init_args *a, char **ret_path, pid_t *ret_host_pid,
 	   struct ward_error **err)
@@ -241,19 +263,19 @@ init_setup(struct ward_init_args *a, char **ret_path, pid_t *ret_host_pid,
 	if (r < 0)
 		return r;
 	*ret_host_pid = msg.pid;
+	m.before_cgroup = enter_cgroup;
+	m.data = a;
 	if (a->new_userns && (r = become_root_in_userns(err)) < 0)
 		return r;
-	/* The cgroup namespace comes after the runtime placed us in our cgroup,
-	 * so that cgroup becomes the namespace's root. */
-	if (s->ns[WARD_NS_CGROUP].enabled && !s->ns[WARD_NS_CGROUP].path &&
-	    unshare(CLONE_NEWCGROUP) < 0)
-		return ward_error_set(err, errno, "unshare the cgroup namespace");
 	if (s->ns[WARD_NS_UTS].enabled && (r = set_names(s, err)) < 0)
 		return r;
 	if (!a->no_new_keyring && (r = join_session_keyring(a->id, err)) < 0)
 		return r;
+	/* The filesystem is built while the runtime moves us into our cgroup
+	 * (a cgroup v1 migration waits for an RCU grace period); we wait for
+	 * it only before the cgroup mount or, at the latest, after the mounts. */
 	if ((r = ward_mounts_prepare_rootfs(&m, err)) < 0 || (r = ward_mounts_apply(&m, err)) < 0 ||
-	    (r = ward_mounts_create_devices(&m, err)) < 0)
+	    (r = ward_mounts_create_devices(&m, err)) < 0 || (r = enter_cgroup(a, err)) < 0)
 		goto out;
 	r = ward_sync_send(a->sync_fd, WARD_SYNC_MOUNTS_DONE, 0, -1);
 	if (r < 0 || (r = ward_sync_expect(a->sync_fd, WARD_SYNC_HOOKS_DONE, &msg, NULL, "runtime",

@@ -22,6 +22,7 @@ enum ward_sync_type {
 	WARD_SYNC_READY,       /* child: set up, waiting on exec.fifo */
 	WARD_SYNC_PID,         /* intermediate: pid of the real child */
 	WARD_SYNC_SECCOMP_FD,  /* child: seccomp listener fd attached */
+	WARD_SYNC_CGROUP_DONE, /* parent: the child is in its cgroup */
 };
 
 #define WARD_SYNC_MSG_MAX 2048
@@ -104,6 +105,9 @@ struct ward_mount_ctx {
 	int rootfs_fd;       /* O_PATH of rootfs, after it became a mount */
 	bool in_userns;      /* mknod is impossible: bind devices instead */
 	bool new_cgroupns;
+	/* Called once before a cgroup filesystem is mounted. */
+	int (*before_cgroup)(void *data, struct ward_error **err);
+	void *data;
 };
 int ward_mounts_prepare_rootfs(struct ward_mount_ctx *m, struct ward_error **err);
 int ward_mounts_apply(struct ward_mount_ctx *m, struct ward_error **err);
@@ -127,6 +131,7 @@ struct ward_init_args {
 	bool no_new_keyring;
 	unsigned preserve_fds;
 	bool new_userns;
+	bool in_cgroup;   /* the runtime said WARD_SYNC_CGROUP_DONE */
 };
 __attribute__((noreturn)) void ward_init_main(struct ward_init_args *a);
 /* The last steps shared by init and exec: attributes, identity, seccomp, fds,

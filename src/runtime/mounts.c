@@ -35,36 +35,6 @@ fd_path(char buf[static 32], int fd)
 
 /* ---- rootfs ------------------------------------------------------------- */
 
-/* pivot_root refuses a new root whose parent mount is shared; find the
- * mount containing `path` and make it private (as runc does). */
-static int
-make_parent_mount_private(const char *path, struct ward_error **err)
-{
-	_cleanup_free_ char *info = NULL;
-	char best[PATH_MAX] = "/";
-	size_t best_len = 1;
-	char *line, *save = NULL;
-	int r;
-
-	r = ward_fs_read_all(AT_FDCWD, "/proc/self/mountinfo", MOUNTINFO_MAX, &info, NULL, err);
-	if (r < 0)
-		return r;
-	for (line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char mp[PATH_MAX];
-		size_t n;
-		if (sscanf(line, "%*d %*d %*s %*s %4095s", mp) != 1)
-			continue;
-		n = strlen(mp);
-		if (n > best_len && strncmp(path, mp, n) == 0 && (path[n] == '/' || !path[n])) {
-			memcpy(best, mp, n + 1);
-			best_len = n;
-		}
-	}
-	if (mount(NULL, best, NULL, MS_PRIVATE, NULL) < 0)
-		return ward_error_set(err, errno, "make '%s' private", best);
-	return 0;
-}
-
 int
 ward_mounts_prepare_rootfs(struct ward_mount_ctx *m, struct ward_error **err)
 {
@@ -74,10 +44,11 @@ ward_mounts_prepare_rootfs(struct ward_mount_ctx *m, struct ward_error **err)
 	 * the config asks for something else. */
 	if (!prop || (prop & (MS_SHARED | MS_UNBINDABLE)))
 		prop = MS_SLAVE | MS_REC;
+	/* Never shared here, so no parent of the rootfs is shared either, which
+	 * is what pivot_root requires. A requested shared propagation is set on
+	 * the new root after the pivot. */
 	if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
 		return ward_error_set(err, errno, "set propagation of /");
-	if (make_parent_mount_private(m->rootfs, err) < 0)
-		return -EIO;
 	if (mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return ward_error_set(err, errno, "bind the rootfs '%s' onto itself", m->rootfs);
 	m->rootfs_fd = open(m->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -441,8 +412,12 @@ mount_one(struct ward_mount_ctx *m, const struct ward_mount *mt, struct ward_err
 				       mt->destination);
 	if (mt->bind)
 		r = mount_bind(m, mt, err);
-	else if (strcmp(mt->type, "cgroup") == 0 || strcmp(mt->type, "cgroup2") == 0)
+	else if (strcmp(mt->type, "cgroup") == 0 || strcmp(mt->type, "cgroup2") == 0) {
+		/* The cgroup filesystem shows our cgroup: wait until we are in it. */
+		if (m->before_cgroup && (r = m->before_cgroup(m->data, err)) < 0)
+			return r;
 		r = mount_cgroupfs(m, mt, err);
+	}
 	else {
 		special = strcmp(mt->type, "proc") == 0 || strcmp(mt->type, "sysfs") == 0;
 		fd = open_destination(m->rootfs_fd, mt->destination, true, special, err);

@@ -186,7 +186,7 @@ ward_state_save(const struct ward_state *st, struct ward_error **err)
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return ward_error_set(err, errno, "open state directory of '%s'", st->id);
-	return ward_fs_write_atomic(dfd, "state.json", text, strlen(text), 0600, err);
+	return ward_fs_write_replace(dfd, "state.json", text, strlen(text), 0600, err);
 }
 
 int

@@ -110,9 +110,9 @@ ward_fs_mkdir_p(const char *path, mode_t mode, struct ward_error **err)
 	return 0;
 }
 
-int
-ward_fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
-		     struct ward_error **err)
+static int
+write_via_temp(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+	       bool durable, struct ward_error **err)
 {
 	char tmp[PATH_MAX];
 	_cleanup_close_ int fd = -1;
@@ -125,7 +125,7 @@ ward_fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, m
 	if (fd < 0)
 		return ward_error_set(err, errno, "write '%s'", name);
 	r = ward_fs_write_all(fd, buf, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		r = -errno;
@@ -133,8 +133,23 @@ ward_fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, m
 		(void)unlinkat(dirfd, tmp, 0);
 		return ward_error_set(err, -r, "write '%s'", name);
 	}
-	(void)fsync(dirfd);
+	if (durable)
+		(void)fsync(dirfd);
 	return 0;
+}
+
+int
+ward_fs_write_atomic(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+		     struct ward_error **err)
+{
+	return write_via_temp(dirfd, name, buf, len, mode, true, err);
+}
+
+int
+ward_fs_write_replace(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+		      struct ward_error **err)
+{
+	return write_via_temp(dirfd, name, buf, len, mode, false, err);
 }
 
 int

@@ -213,7 +213,9 @@ cg_file() {
 	dirs=""
 	for ctl in pids memory cpu freezer unified; do
 		d=$(cgroup_dir "$pid" "$ctl")
-		[ -n "$d" ] && [ -d "$d" ] && dirs+="$d "
+		# Only the container's own cgroups: a hierarchy the runtime does not use
+		# leaves the container where its caller is.
+		[ -n "$d" ] && [ -d "$d" ] && [ "$d" != "$(cgroup_dir $$ "$ctl")" ] && dirs+="$d "
 	done
 	[ -n "$dirs" ] || fail "no cgroup directory found for pid $pid"
 	# The container must have its own cgroup, not the caller's.

