@@ -96,9 +96,10 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 		return ward_error_setk(err, WARD_E_DENIED, 0,
 				       "linux.namespaces: mount namespace '%s' is the runtime's own",
 				       s->ns[WARD_NS_MOUNT].path);
-	if (s->process->terminal && !c->o->console_socket)
+	if (s->process->terminal && !c->o->console_socket && c->console_fd < 0)
 		return ward_error_set(err, EINVAL,
-				      "process.terminal is true: --console-socket is required");
+				      "process.terminal is true: --console-socket is required "
+				      "(or run it in the foreground)");
 	if (!s->process->terminal && c->o->console_socket)
 		return ward_error_set(err, EINVAL,
 				      "--console-socket given but process.terminal is false");
@@ -632,12 +633,14 @@ create_cleanup(struct create_ctx *c, bool failed)
 		(void)close(c->state_rwfd);
 }
 
-static int
-do_create(const struct ward_runtime *rt, const struct ward_create_opts *o, pid_t *ret_pid,
-	  struct ward_error **err)
+/* console_fd: our end of a socketpair that receives the pty master when
+ * the caller proxies the terminal itself (foreground run), or -1. */
+int
+ward_container_create_internal(const struct ward_runtime *rt, const struct ward_create_opts *o,
+			       int console_fd, pid_t *ret_pid, struct ward_error **err)
 {
 	struct create_ctx c = {.rt = rt, .o = o, .state_dirfd = -1, .state_rwfd = -1,
-			       .console_fd = -1, .sync = {-1, -1}};
+			       .console_fd = console_fd, .sync = {-1, -1}};
 	_cleanup_close_ int bundle_fd = -1;
 	int r;
 
@@ -665,6 +668,8 @@ do_create(const struct ward_runtime *rt, const struct ward_create_opts *o, pid_t
 	c.direct_child = 0; /* it lives on: reaped by whoever inherits it, or run */
 out:
 	create_cleanup(&c, r < 0);
+	if (r < 0)
+		return ward_error_wrap(err, "create '%s'", o->id ? o->id : "");
 	return r;
 }
 
@@ -673,10 +678,10 @@ ward_container_create(const struct ward_runtime *rt, const struct ward_create_op
 		      pid_t *ret_pid, struct ward_error **err)
 {
 	pid_t pid = 0;
-	int r = do_create(rt, o, &pid, err);
+	int r = ward_container_create_internal(rt, o, -1, &pid, err);
 
 	if (r < 0)
-		return ward_error_wrap(err, "create '%s'", o->id ? o->id : "");
+		return r;
 	if (ret_pid)
 		*ret_pid = pid;
 	return 0;

@@ -25,6 +25,7 @@ struct exec_ctx {
 	struct ward_state *st;
 	int pidfd;
 	int console_fd;
+	int master_sock; /* receives the pty master for a foreground -t */
 	int sync[2];
 };
 
@@ -174,8 +175,8 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 	if (status != WARD_STATUS_RUNNING && status != WARD_STATUS_CREATED)
 		return ward_error_setk(err, WARD_E_STATE, 0, "the container is %s",
 				       ward_status_name(status));
-	if (c->o->process->terminal && !c->o->console_socket)
-		return ward_error_set(err, EINVAL, "--tty needs --console-socket");
+	if (c->o->process->terminal && !c->o->console_socket && c->o->detach)
+		return ward_error_set(err, EINVAL, "--tty with --detach needs --console-socket");
 	if ((c->pidfd = ward_state_pidfd(c->st, err)) < 0)
 		return c->pidfd;
 	if ((ns_flags = namespaces_to_join(c->st->pid, err)) < 0)
@@ -183,6 +184,14 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 	if (c->o->console_socket &&
 	    (c->console_fd = ward_console_connect(c->o->console_socket, err)) < 0)
 		return c->console_fd;
+	/* -t in the foreground without a console socket: we proxy the pty. */
+	if (c->o->process->terminal && !c->o->console_socket) {
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+			return ward_error_set(err, errno, "socketpair");
+		c->console_fd = pair[1];
+		c->master_sock = pair[0];
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return ward_error_set(err, errno, "socketpair");
 	if (!c->o->detach)
@@ -194,6 +203,10 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 		exec_helper(c, ns_flags);
 	(void)close(c->sync[1]);
 	c->sync[1] = -1;
+	if (c->master_sock >= 0) {
+		(void)close(c->console_fd);
+		c->console_fd = -1;
+	}
 	r = ward_sync_expect(c->sync[0], WARD_SYNC_PID, &m, NULL, "exec", err);
 	(void)waitpid(helper, &wstatus, 0);
 	if (r < 0)
@@ -213,6 +226,14 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 		*ret_status = 0;
 		return 0;
 	}
+	if (c->master_sock >= 0) {
+		_cleanup_close_ int master = ward_terminal_recv_master(c->master_sock, err);
+		if (master < 0) {
+			r = master;
+			goto kill;
+		}
+		return ward_wait_with_terminal(pid, master, ret_status, err);
+	}
 	return ward_wait_forwarding(pid, ret_status, err);
 kill:
 	(void)kill(pid, SIGKILL);
@@ -225,7 +246,8 @@ int
 ward_container_exec(const struct ward_runtime *rt, const struct ward_exec_opts *o,
 		    int *ret_status, struct ward_error **err)
 {
-	struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .sync = {-1, -1}};
+	struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .master_sock = -1,
+			     .sync = {-1, -1}};
 	sigset_t old;
 	int r;
 
@@ -245,6 +267,8 @@ out:
 		(void)close(c.pidfd);
 	if (c.console_fd >= 0)
 		(void)close(c.console_fd);
+	if (c.master_sock >= 0)
+		(void)close(c.master_sock);
 	ward_spec_free(c.spec);
 	ward_state_free(c.st);
 	return r < 0 ? ward_error_wrap(err, "exec in '%s'", o->id) : 0;

@@ -97,6 +97,16 @@ void ward_hooks_run_warn(const struct ward_hook_list *hooks, const char *kind_na
 int ward_terminal_setup(int console_fd, unsigned height, unsigned width,
 			struct ward_error **err);
 int ward_console_connect(const char *path, struct ward_error **err);
+/* The runtime side of a foreground terminal (run/exec -t without a console
+ * socket): receive the pty master the container made. Returns the fd. */
+int ward_terminal_recv_master(int sock, struct ward_error **err);
+void ward_terminal_copy_size(int from, int to);
+/* Put fd (if a terminal) in raw mode; 1 when *saved must be restored. */
+struct termios;
+int ward_terminal_raw(int fd, struct termios *saved);
+/* Wait for pid while copying stdin -> master -> stdout, forwarding signals
+ * and window size changes. */
+int ward_wait_with_terminal(pid_t pid, int master, int *ret_status, struct ward_error **err);
 
 /* mounts.c: runs in the container's mount namespace before pivot_root */
 struct ward_mount_ctx {
@@ -143,6 +153,10 @@ int ward_process_exec(const struct ward_spec *spec, const struct ward_process *p
  * 128+signal. */
 int ward_wait_forwarding(pid_t pid, int *ret_status, struct ward_error **err);
 int ward_block_forwarded_signals(sigset_t *old);
+int ward_container_create_internal(const struct ward_runtime *rt, const struct ward_create_opts *o,
+				   int console_fd, pid_t *ret_pid, struct ward_error **err);
+/* True when config.json in the bundle asks for a terminal. */
+int ward_bundle_wants_terminal(const char *bundle, struct ward_error **err);
 /* Find the executable for args[0] along PATH of env inside the current root. */
 int ward_process_find_exec(const struct ward_process *p, char **ret, struct ward_error **err);
 

@@ -87,3 +87,54 @@ ward_terminal_setup(int console_fd, unsigned height, unsigned width, struct ward
 			return ward_error_set(err, errno, "dup the pty onto fd %d", i);
 	return 0;
 }
+
+int
+ward_terminal_recv_master(int sock, struct ward_error **err)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char name[128];
+	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	int fd = -1;
+	ssize_t n;
+
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ward_error_set(err, errno, "receive the container's terminal");
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd < 0)
+		return ward_error_set(err, EPROTO, "the container sent no terminal");
+	return fd;
+}
+
+void
+ward_terminal_copy_size(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0 && (ws.ws_row || ws.ws_col))
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int
+ward_terminal_raw(int fd, struct termios *saved)
+{
+	struct termios raw;
+
+	if (!isatty(fd) || tcgetattr(fd, saved) < 0)
+		return 0;
+	raw = *saved;
+	/* Fully raw: the container's pty does the line discipline. */
+	cfmakeraw(&raw);
+	if (tcsetattr(fd, TCSANOW, &raw) < 0)
+		return 0;
+	return 1;
+}

@@ -385,3 +385,10 @@ LONG_RUNNING='trap "echo TERM > /tmp/sig; exit 0" TERM; echo ready > /tmp/ready;
 	assert_success
 	assert_output_equals spec-ok
 }
+
+@test "terminal: run in the foreground without a console socket proxies a pty" {
+	update_config '.process.terminal = true | .process.args = ["sh", "-c", "tty; exit 4"]'
+	run rt run --bundle "$BUNDLE" "$ID" </dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"/dev/pts/0"* ]]
+}
