@@ -14,7 +14,7 @@ cd "$work/bundle"
 # The default spec (ward-oci spec) with a non-terminal process that reports
 # its own hardening from /proc/self/status.
 jq '.process.terminal = false
-  | .process.args = ["sh", "-c", "echo \"hostname: $(hostname)\"; echo \"uid: $(id -u)\"; grep -E \"^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp|Seccomp_filters):\" /proc/self/status; echo \"pid in container: $$\"; ls /dev"]
+  | .process.args = ["sh", "-c", "echo \"hostname: $(hostname)\"; echo \"uid: $(id -u)\"; grep -E \"^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp|Seccomp_filters):\" /proc/self/status; echo \"pid in container: $$\"; touch /etc/demo 2>&1 | sed \"s/^/read-only root: /\"; mount -t tmpfs none /mnt 2>&1 | sed \"s/^/seccomp: /\"; ls /dev | tr \"\\\\n\" \" \"; echo"]
   | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
       "syscalls": [{"names": ["mount", "umount2", "ptrace", "kexec_load", "init_module"],
                     "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
@@ -23,6 +23,7 @@ jq '.process.terminal = false
 mv config.json.new config.json
 
 say "ward-oci run demo (runc command line; state under $state)"
+echo "(CapEff 0x20000420 = CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE: runc's default set)"
 "$oci" --root "$state" run demo
 
 say "the same container, step by step: create, state, start, delete"
