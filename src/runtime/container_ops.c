@@ -86,8 +86,14 @@ ward_container_kill(const struct ward_runtime *rt, const char *id, int sig, bool
 	if (status == WARD_STATUS_STOPPED)
 		return 0;
 	pidfd = ward_state_pidfd(st, err);
-	if (pidfd < 0)
+	if (pidfd < 0) {
+		/* Died since we looked: with --all that is what was asked. */
+		if (all) {
+			ward_error_freep(err);
+			return 0;
+		}
 		return ward_error_wrap(err, "kill");
+	}
 	if (signal_pidfd(pidfd, sig) < 0 && errno != ESRCH)
 		return ward_error_set(err, errno, "kill '%s': signal %d", id, sig);
 	/* A frozen process cannot die until thawed. */
