@@ -68,6 +68,9 @@ WARD_PUBLIC json_t *ward_cgroup_to_json(const struct ward_cgroup *cg);
 WARD_PUBLIC int ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret,
 				      struct ward_error **err);
 WARD_PUBLIC void ward_cgroup_free(struct ward_cgroup *cg);
+/* On a pure cgroup v2 host, an fd of the cgroup directory for clone3's
+ * CLONE_INTO_CGROUP; -EOPNOTSUPP (no error set) on v1 and hybrid hosts. */
+WARD_PUBLIC int ward_cgroup_clone_fd(const struct ward_cgroup *cg, struct ward_error **err);
 /* Move another process (exec) into the container's cgroup. */
 WARD_PUBLIC int ward_cgroup_enter(const struct ward_cgroup *cg, pid_t pid,
 				  struct ward_error **err);

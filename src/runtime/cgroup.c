@@ -1367,3 +1367,24 @@ ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret, struct ward_error **e
 	*ret = TAKE_PTR(cg);
 	return 0;
 }
+
+int
+ward_cgroup_clone_fd(const struct ward_cgroup *cg, struct ward_error **err)
+{
+	/* Only where every controller lives in the unified hierarchy can a
+	 * process be born in its cgroup (clone3 CLONE_INTO_CGROUP); v1
+	 * hierarchies need a migration, which waits for an RCU grace period. */
+	if (cg->layout != CGROUP_LAYOUT_V2)
+		return -EOPNOTSUPP;
+	for (size_t i = 0; i < cg->n; i++) {
+		int fd;
+
+		if (!cg->h[i].v2)
+			continue;
+		fd = open(cg->h[i].path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return ward_error_set(err, errno, "open cgroup %s", cg->h[i].path);
+		return fd;
+	}
+	return -EOPNOTSUPP;
+}

@@ -12,6 +12,9 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/magic.h>
+#include <linux/sched.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +37,7 @@ struct create_ctx {
 	pid_t pid;          /* container init, host pid */
 	pid_t direct_child; /* what we must reap: init or the intermediate */
 	struct ward_cgroup *cgroup;
+	bool in_cgroup;     /* born there (CLONE_INTO_CGROUP) */
 };
 
 static void
@@ -372,6 +376,29 @@ run_intermediate(struct create_ctx *c)
 	_exit(0);
 }
 
+/* Clone the container process; into its cgroup directly when the host
+ * allows (pure v2), which spares the migration. */
+static pid_t
+clone_child(struct create_ctx *c)
+{
+	struct clone_args args = {.flags = (uint64_t)clone_flags(c->spec), .exit_signal = SIGCHLD};
+	_cleanup_close_ int cgfd = c->cgroup ? ward_cgroup_clone_fd(c->cgroup, NULL) : -1;
+	pid_t pid;
+
+	if (cgfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0) {
+			if (pid > 0)
+				c->in_cgroup = true;
+			return pid;
+		}
+		/* An older kernel or a seccomp'd caller: fall back to clone. */
+	}
+	return (pid_t)syscall(SYS_clone, clone_flags(c->spec) | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static int
 spawn(struct create_ctx *c, struct ward_error **err)
 {
@@ -382,8 +409,7 @@ spawn(struct create_ctx *c, struct ward_error **err)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sync) < 0)
 		return ward_error_set(err, errno, "socketpair");
 	if (!needs_intermediate(c->spec)) {
-		pid = (pid_t)syscall(SYS_clone, clone_flags(c->spec) | SIGCHLD, NULL, NULL, NULL,
-				     NULL);
+		pid = clone_child(c);
 		if (pid < 0)
 			return ward_error_set(err, errno, "clone the container process");
 		if (pid == 0)
@@ -567,13 +593,19 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 	if (c->spec->process->attr &&
 	    (r = ward_procattr_apply_oom_score_adj(c->spec->process->attr, c->pid, err)) < 0)
 		return r;
-	r = effective_resources(c->config, c->config_len, &res, err);
-	if (r < 0)
-		return r;
-	r = ward_cgroup_create(c->spec->cgroups_path, c->o->id, res, c->pid, &c->cgroup, err);
-	ward_cgroup_resources_free(res);
-	if (r < 0)
+	if (!c->cgroup) {
+		r = effective_resources(c->config, c->config_len, &res, err);
+		if (r < 0)
+			return r;
+		r = ward_cgroup_create(c->spec->cgroups_path, c->o->id, res, c->pid, &c->cgroup,
+				       err);
+		ward_cgroup_resources_free(res);
+		if (r < 0)
+			return ward_error_wrap(err, "cgroup");
+	} else if (!c->in_cgroup && (r = ward_cgroup_enter(c->cgroup, c->pid, err)) < 0) {
 		return ward_error_wrap(err, "cgroup");
+	}
+	ward_log_write(&c->rt->log, WARD_LOG_DEBUG, "create '%s': in its cgroup", c->o->id);
 	if ((r = save_state(c, err)) < 0)
 		return r;
 	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_CGROUP_DONE, 0, -1)) < 0)
@@ -581,6 +613,7 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 	if ((r = ward_sync_expect(c->sync[0], WARD_SYNC_MOUNTS_DONE, &m, NULL, "container setup",
 				  err)) < 0)
 		return r;
+	ward_log_write(&c->rt->log, WARD_LOG_DEBUG, "create '%s': filesystem ready", c->o->id);
 	if ((r = run_parent_hooks(c, err)) < 0)
 		return r;
 	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_HOOKS_DONE, 0, -1)) < 0)
@@ -633,6 +666,29 @@ create_cleanup(struct create_ctx *c, bool failed)
 		(void)close(c->state_rwfd);
 }
 
+/* The whole hierarchy is cgroup2 (most hosts today). */
+static bool
+cgroup_v2_only(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* Make the cgroup before the process exists, so clone3 can start it there. */
+static int
+precreate_cgroup(struct create_ctx *c, struct ward_error **err)
+{
+	struct ward_cgroup_resources *res = NULL;
+	int r = effective_resources(c->config, c->config_len, &res, err);
+
+	if (r < 0)
+		return r;
+	r = ward_cgroup_create(c->spec->cgroups_path, c->o->id, res, 0, &c->cgroup, err);
+	ward_cgroup_resources_free(res);
+	return r < 0 ? ward_error_wrap(err, "cgroup") : 0;
+}
+
 /* console_fd: our end of a socketpair that receives the pty master when
  * the caller proxies the terminal itself (foreground run), or -1. */
 int
@@ -662,8 +718,17 @@ ward_container_create_internal(const struct ward_runtime *rt, const struct ward_
 		r = c.console_fd;
 		goto out;
 	}
-	if ((r = spawn(&c, err)) < 0 || (r = drive_setup(&c, err)) < 0)
+	ward_log_write(&rt->log, WARD_LOG_DEBUG, "create '%s': bundle %s, rootfs %s", o->id,
+		       c.bundle, c.rootfs);
+	if (cgroup_v2_only() && (r = precreate_cgroup(&c, err)) < 0)
 		goto out;
+	if ((r = spawn(&c, err)) < 0)
+		goto out;
+	ward_log_write(&rt->log, WARD_LOG_DEBUG, "create '%s': container process %d", o->id,
+		       (int)c.pid);
+	if ((r = drive_setup(&c, err)) < 0)
+		goto out;
+	ward_log_write(&rt->log, WARD_LOG_DEBUG, "create '%s': ready, waiting for start", o->id);
 	*ret_pid = c.pid;
 	c.direct_child = 0; /* it lives on: reaped by whoever inherits it, or run */
 out:
@@ -780,6 +845,7 @@ ward_container_start(const struct ward_runtime *rt, const char *id, struct ward_
 		return ward_error_wrap(err, "start");
 	(void)unlinkat(dfd, "exec.fifo", 0);
 	wait_exec(fifo, pidfd);
+	ward_log_write(&rt->log, WARD_LOG_DEBUG, "start '%s': process %d running", id, (int)st->pid);
 	if (load_spec_from_state(st, &spec, NULL) == 0 && spec->hooks[WARD_HOOK_POSTSTART].n) {
 		_cleanup_free_ char *s = ward_state_oci_string(st, WARD_STATUS_RUNNING);
 		if (s)

@@ -223,6 +223,8 @@ ward_container_delete(const struct ward_runtime *rt, const char *id, bool force,
 		break;
 	}
 	r = destroy(rt, st, err);
+	if (r == 0)
+		ward_log_write(&rt->log, WARD_LOG_DEBUG, "delete '%s': removed", id);
 	return r < 0 ? ward_error_wrap(err, "delete") : 0;
 }
 

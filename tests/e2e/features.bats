@@ -158,3 +158,24 @@ teardown() {
 	echo "$output" | jq -e '.type == "stats" and .id == $id' --arg id "$ID"
 	echo "$output" | jq -e '.data.pids.current >= 1'
 }
+
+@test "cgroup v2 host (simulated in a private mount namespace): run, pause, delete" {
+	is_ward || skip "runc and crun are exercised on the host's own layout"
+	grep -q cgroup2 /proc/filesystems || skip "no cgroup2"
+	set_args sleep 30
+	# A cgroup2 mount alone at /sys/fs/cgroup is what a v2 host has; the
+	# hierarchy is the host's unified one, seen from this private namespace.
+	run unshare -m sh -euc '
+		umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup
+		mount -t cgroup2 none /sys/fs/cgroup
+		"$1" --root "$2" run -d --bundle "$3" "$4" </dev/null >/dev/null 2>&1
+		pid=$("$1" --root "$2" state "$4" | jq -r .pid)
+		grep -qx "$pid" "/sys/fs/cgroup/ward/$4/cgroup.procs"
+		"$1" --root "$2" pause "$4"
+		"$1" --root "$2" state "$4" | jq -r .status
+		"$1" --root "$2" delete --force "$4"
+		[ ! -e "/sys/fs/cgroup/ward/$4" ] && echo removed
+	' sh "$OCI_RUNTIME" "$E2E_STATE" "$BUNDLE" "$ID"
+	assert_success
+	assert_output_equals $'paused\nremoved'
+}
