@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/types.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -121,6 +122,8 @@ WARD_PUBLIC size_t ward_strv_length(char *const *v);
 /* Parse a decimal unsigned integer that must fill the whole string. */
 WARD_PUBLIC int ward_parse_u64(const char *s, uint64_t *ret);
 WARD_PUBLIC bool ward_str_has_prefix(const char *s, const char *prefix);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+WARD_PUBLIC long ward_now_ms(void);
 
 /* ---- JSON with field-naming errors --------------------------------------
  * `where` is the dotted path of the object (e.g. "process.user"); errors
@@ -158,6 +161,15 @@ WARD_PUBLIC int ward_json_get_array(json_t *obj, const char *where, const char *
 WARD_PUBLIC int ward_json_get_strv(json_t *obj, const char *where, const char *key, size_t max,
 				   char ***ret, struct ward_error **err);
 WARD_PUBLIC const char *ward_json_type_name(const json_t *j);
+
+/* ---- unix sockets ------------------------------------------------------- */
+
+/* sendmsg of (data, len) with fd attached (fd < 0: none). Bytes sent or
+ * negative errno. */
+WARD_PUBLIC ssize_t ward_unix_send_fd(int sock, int fd, const void *data, size_t len);
+/* recvmsg into buf; *ret_fd is the passed descriptor (close-on-exec) or -1.
+ * Bytes received (0 at EOF) or negative errno. */
+WARD_PUBLIC ssize_t ward_unix_recv_fd(int sock, void *buf, size_t cap, int *ret_fd);
 
 /* ---- files -------------------------------------------------------------- */
 

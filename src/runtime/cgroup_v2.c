@@ -668,15 +668,6 @@ cgroup_v2_devices_apply(int dirfd, const struct cgroup_devices_state *s, const c
 
 /* ---- freeze ------------------------------------------------------------------------ */
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int
 events_value(int fd, const char *key, uint64_t *ret)
 {
@@ -715,7 +706,7 @@ cgroup_v2_freeze(const struct cgroup_hier *h, bool frozen, struct ward_error **e
 		return ward_error_set(err, errno, "open %s", path);
 	/* The kernel reports the state reached in cgroup.events ("frozen 1")
 	 * and wakes pollers on every change; poll with a short cap anyway. */
-	deadline = now_ms() + FREEZE_TIMEOUT_MS;
+	deadline = ward_now_ms() + FREEZE_TIMEOUT_MS;
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLPRI};
 		uint64_t v = 0;
@@ -726,7 +717,7 @@ cgroup_v2_freeze(const struct cgroup_hier *h, bool frozen, struct ward_error **e
 			return ward_error_set(err, -r, "read %s", path);
 		if ((v == 1) == frozen)
 			return 0;
-		left = deadline - now_ms();
+		left = deadline - ward_now_ms();
 		if (left <= 0)
 			break;
 		(void)poll(&pfd, 1, (int)(left < FREEZE_POLL_MS ? left : FREEZE_POLL_MS));

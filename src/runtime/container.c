@@ -509,26 +509,6 @@ save_state(struct create_ctx *c, struct ward_error **err)
 }
 
 static int
-write_pid_file(const char *path, pid_t pid, struct ward_error **err)
-{
-	char buf[32], dir[PATH_MAX];
-	_cleanup_close_ int dfd = -1;
-	const char *slash = strrchr(path, '/');
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return ward_error_set(err, errno, "pid file '%s'", path);
-	return ward_fs_write_replace(dfd, slash ? slash + 1 : path, buf, (size_t)n, 0644, err);
-}
-
-static int
 run_parent_hooks(struct create_ctx *c, struct ward_error **err)
 {
 	_cleanup_free_ char *state = NULL;
@@ -624,7 +604,7 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 	if ((r = ward_sync_expect(c->sync[0], WARD_SYNC_READY, &m, NULL, "container setup", err)) <
 	    0)
 		return r;
-	if (c->o->pid_file && (r = write_pid_file(c->o->pid_file, c->pid, err)) < 0)
+	if (c->o->pid_file && (r = ward_write_pid_file(c->o->pid_file, c->pid, err)) < 0)
 		return r;
 	return 0;
 }

@@ -13,15 +13,6 @@
 #define KILL_WAIT_MS 10000
 #define CGROUP_EMPTY_WAIT_MS 5000
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int
 load_with_status(const struct ward_runtime *rt, const char *id, struct ward_state **ret,
 		 enum ward_status *ret_status, struct ward_error **err)
@@ -117,9 +108,9 @@ wait_pidfd_exit(int pidfd, long timeout_ms)
 static int
 wait_cgroup_empty(const struct ward_state *st)
 {
-	long deadline = now_ms() + CGROUP_EMPTY_WAIT_MS;
+	long deadline = ward_now_ms() + CGROUP_EMPTY_WAIT_MS;
 
-	while (st->cgroup && now_ms() < deadline) {
+	while (st->cgroup && ward_now_ms() < deadline) {
 		_cleanup_free_ pid_t *pids = NULL;
 		size_t n = 0;
 		if (ward_cgroup_pids(st->cgroup, &pids, &n, NULL) < 0 || n == 0)

@@ -109,19 +109,6 @@ exec_helper(struct exec_ctx *c, int ns_flags)
 	_exit(0);
 }
 
-static int
-write_pid_file(const char *path, pid_t pid, struct ward_error **err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-				      0644);
-
-	if (fd < 0 || ward_fs_write_all(fd, buf, (size_t)n) < 0)
-		return ward_error_set(err, errno, "pid file '%s'", path);
-	return 0;
-}
-
 /* After GO, the process either execs (EOF), fails (error), or first hands
  * us a seccomp listener to forward. */
 static int
@@ -214,7 +201,7 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 	pid = m.pid;
 	if (c->st->cgroup && (r = ward_cgroup_enter(c->st->cgroup, pid, err)) < 0)
 		goto kill;
-	if (c->o->pid_file && (r = write_pid_file(c->o->pid_file, pid, err)) < 0)
+	if (c->o->pid_file && (r = ward_write_pid_file(c->o->pid_file, pid, err)) < 0)
 		goto kill;
 	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_GO, 0, -1)) < 0) {
 		r = ward_error_set(err, -r, "start the process");

@@ -11,15 +11,6 @@
 
 #include "internal.h"
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static __attribute__((noreturn)) void
 hook_child(const struct ward_hook *h, int stdin_fd)
 {
@@ -40,14 +31,14 @@ static int
 wait_hook(pid_t pid, int pidfd, int64_t timeout, int *status, const char *path,
 	  struct ward_error **err)
 {
-	long deadline = timeout > 0 ? now_ms() + timeout * 1000 : 0;
+	long deadline = timeout > 0 ? ward_now_ms() + timeout * 1000 : 0;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 		int wait_ms = -1, r;
 
 		if (deadline) {
-			long left = deadline - now_ms();
+			long left = deadline - ward_now_ms();
 			if (left <= 0) {
 				(void)kill(pid, SIGKILL);
 				(void)waitpid(pid, status, 0);

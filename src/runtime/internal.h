@@ -83,6 +83,7 @@ ward_state_freep(struct ward_state **st)
 int ward_proc_start_time(pid_t pid, unsigned long long *ret);
 /* pidfd of pid, or -1 with *err set when it is gone or reused. */
 int ward_state_pidfd(const struct ward_state *st, struct ward_error **err);
+int ward_write_pid_file(const char *path, pid_t pid, struct ward_error **err);
 /* Remove the state directory itself. */
 int ward_state_remove(const struct ward_runtime *rt, const char *id, struct ward_error **err);
 

@@ -801,14 +801,7 @@ ward_seccomp_send_listener(const char *listener_path, int listener_fd, const cha
 			   struct ward_error **err)
 {
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
 	_cleanup_close_ int sock = -1;
-	struct cmsghdr *cmsg;
-	struct msghdr msg;
-	struct iovec iov;
 	size_t path_len, len, off;
 	ssize_t n;
 
@@ -838,26 +831,11 @@ ward_seccomp_send_listener(const char *listener_path, int listener_fd, const cha
 				      quote(listener_path).s);
 
 	len = strlen(state_json);
-	memset(&control, 0, sizeof(control));
-	iov = (struct iovec){.iov_base = (void *)state_json, .iov_len = len};
-	msg = (struct msghdr){.msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = control.buf,
-			      .msg_controllen = sizeof(control.buf)};
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &listener_fd, sizeof(int));
-
 	/* The spec: the fd goes with the first sendmsg only; the rest of a
-	 * long state follows as plain data. MSG_NOSIGNAL: an agent that hangs
-	 * up must fail this call, not kill the runtime with SIGPIPE. */
-	do
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	 * long state follows as plain data. */
+	n = ward_unix_send_fd(sock, listener_fd, state_json, len);
 	if (n < 0)
-		return ward_error_set(err, errno, "seccomp listener '%s': send the listener fd",
+		return ward_error_set(err, (int)-n, "seccomp listener '%s': send the listener fd",
 				      quote(listener_path).s);
 	for (off = (size_t)n; off < len; off += (size_t)n) {
 		n = send(sock, state_json + off, len - off, MSG_NOSIGNAL);

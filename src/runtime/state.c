@@ -6,6 +6,7 @@
  * matter what the file says.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -305,3 +306,25 @@ ward_container_check_id(const char *id, struct ward_error **err)
 	}
 	return 0;
 }
+
+/* --pid-file: replaced atomically, so a reader never sees a partial pid. */
+int
+ward_write_pid_file(const char *path, pid_t pid, struct ward_error **err)
+{
+	char buf[32], dir[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	const char *slash = strrchr(path, '/');
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ward_error_set(err, errno, "pid file '%s'", path);
+	return ward_fs_write_replace(dfd, slash ? slash + 1 : path, buf, (size_t)n, 0644, err);
+}
+

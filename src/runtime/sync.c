@@ -9,29 +9,9 @@ int
 ward_sync_send(int fd, uint32_t type, int32_t pid, int pass_fd)
 {
 	struct ward_sync_msg m = {.type = type, .pid = pid};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = &m, .iov_len = offsetof(struct ward_sync_msg, msg)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	ssize_t n;
+	ssize_t n = ward_unix_send_fd(fd, pass_fd, &m, offsetof(struct ward_sync_msg, msg));
 
-	if (pass_fd >= 0) {
-		struct cmsghdr *c;
-		memset(&u, 0, sizeof(u));
-		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	do
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : 0;
+	return n < 0 ? (int)n : 0;
 }
 
 int
@@ -53,33 +33,21 @@ ward_sync_send_error(int fd, const struct ward_error *e)
 static int
 recv_msg(int fd, struct ward_sync_msg *m, int *ret_fd)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	int got = -1;
 	ssize_t n;
 
 	memset(m, 0, sizeof(*m));
-	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = ward_unix_recv_fd(fd, m, sizeof(*m), &got);
+	if (got >= 0) {
+		if (ret_fd)
+			*ret_fd = got;
+		else
+			(void)close(got);
+	}
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	if (n == 0)
 		return -EPIPE;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int got;
-			memcpy(&got, CMSG_DATA(c), sizeof(int));
-			if (ret_fd)
-				*ret_fd = got;
-			else
-				(void)close(got);
-		}
-	}
 	if ((size_t)n < offsetof(struct ward_sync_msg, msg))
 		return -EBADMSG;
 	m->msg[WARD_SYNC_MSG_MAX - 1] = '\0';

@@ -31,22 +31,8 @@ ward_console_connect(const char *path, struct ward_error **err)
 static int
 send_master(int sock, int master, const char *name, struct ward_error **err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &master, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+	/* The pty's name rides along as the payload, as runc sends it. */
+	if (ward_unix_send_fd(sock, master, name, strlen(name)) < 0)
 		return ward_error_set(err, errno, "send the console to the console socket");
 	return 0;
 }
@@ -91,25 +77,12 @@ ward_terminal_setup(int console_fd, unsigned height, unsigned width, struct ward
 int
 ward_terminal_recv_master(int sock, struct ward_error **err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
 	char name[128];
-	struct iovec iov = {.iov_base = name, .iov_len = sizeof(name)};
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
 	int fd = -1;
-	ssize_t n;
+	ssize_t n = ward_unix_recv_fd(sock, name, sizeof(name), &fd);
 
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return ward_error_set(err, errno, "receive the container's terminal");
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		return ward_error_set(err, (int)-n, "receive the container's terminal");
 	if (fd < 0)
 		return ward_error_set(err, EPROTO, "the container sent no terminal");
 	return fd;
