@@ -13,7 +13,7 @@ CC       ?= gcc
 CLANG    ?= clang
 WERROR   ?= 1
 V        ?= 0
-PKGS     := jansson libseccomp
+PKGS     := jansson libseccomp libarchive libcrypto libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -39,7 +39,7 @@ Q =
 say =
 endif
 
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/runtime/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/registry/*.c))
 OCI_SRC  := $(sort $(wildcard src/cli/oci/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
