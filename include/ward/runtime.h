@@ -340,4 +340,60 @@ WARD_PUBLIC json_t *ward_runtime_features(void);
  * from such a copy; otherwise does not return on success.
  */
 WARD_PUBLIC int ward_runtime_ensure_cloned_binary(char **argv, struct ward_error **err);
+/* ---- generating a config.json (for `ward run`) ------------------------- */
+
+/* What an image config says about running it (OCI image config "config"). */
+struct ward_image_run_config {
+	char **env;        /* KEY=VALUE */
+	char **entrypoint;
+	char **cmd;
+	const char *workdir;
+	const char *user;  /* "uid", "uid:gid", "name", "name:group" */
+};
+
+struct ward_volume {
+	const char *source;      /* host path */
+	const char *destination; /* container path */
+	bool readonly;
+};
+
+/* podman/docker run flags that shape the OCI config. Zero = default. */
+struct ward_run_opts {
+	char **command;           /* CMD... after the image (replaces the image's cmd) */
+	const char *entrypoint;   /* --entrypoint (replaces the image's entrypoint) */
+	bool has_entrypoint;      /* --entrypoint "" clears it */
+	char **env;               /* -e KEY=VALUE (a bare KEY is left to the caller) */
+	const char *user;         /* -u */
+	const char *workdir;      /* -w */
+	const char *hostname;     /* --hostname */
+	bool tty;                 /* -t */
+	bool read_only;           /* --read-only */
+	bool privileged;          /* --privileged: all caps, no seccomp, no masking */
+	bool allow_new_privileges; /* --security-opt no-new-privileges=false */
+	bool network_host;        /* --network host (default: none, a private netns) */
+	char **cap_add, **cap_drop; /* "CAP_X", "X" or "ALL" */
+	const char *seccomp_json; /* a profile's text; NULL = the default profile */
+	bool seccomp_unconfined;
+	int64_t memory;           /* bytes, 0 = unlimited */
+	int64_t cpus_milli;       /* --cpus 1.5 = 1500, 0 = unlimited */
+	int64_t pids_limit;       /* 0 = default (2048 is podman's), -1 unlimited */
+	const struct ward_volume *volumes;
+	size_t n_volumes;
+	char **tmpfs;             /* container paths */
+};
+
+/*
+ * Build config.json (as JSON) for rootfs from the image's run config and the
+ * flags, with ward's defaults: Docker's default capability set, no new
+ * privileges, masked and read-only /proc and /sys paths, private namespaces,
+ * a pids limit. rootfs_fd (the rootfs, for resolving user and group names
+ * in its /etc/passwd and /etc/group) may be -1 for numeric users only.
+ * The seccomp profile is not filled in here (the caller adds it).
+ */
+WARD_PUBLIC int ward_spec_generate(const struct ward_image_run_config *img,
+				   const struct ward_run_opts *o, const char *rootfs, int rootfs_fd,
+				   json_t **ret, struct ward_error **err);
+/* Docker's default capability set, NULL-terminated. */
+WARD_PUBLIC const char *const *ward_default_capabilities(void);
+
 #endif
