@@ -388,11 +388,15 @@ struct ward_run_opts {
  * privileges, masked and read-only /proc and /sys paths, private namespaces,
  * a pids limit. rootfs_fd (the rootfs, for resolving user and group names
  * in its /etc/passwd and /etc/group) may be -1 for numeric users only.
- * The seccomp profile is not filled in here (the caller adds it).
+ * linux.seccomp: o->seccomp_json if given, else ward's default profile,
+ * none when unconfined or privileged.
  */
 WARD_PUBLIC int ward_spec_generate(const struct ward_image_run_config *img,
 				   const struct ward_run_opts *o, const char *rootfs, int rootfs_fd,
 				   json_t **ret, struct ward_error **err);
+/* ward's default seccomp profile (Docker's syscall set) as linux.seccomp
+ * JSON, for a container with the capabilities in caps (array of names). */
+WARD_PUBLIC json_t *ward_seccomp_default_profile(json_t *caps);
 /* Docker's default capability set, NULL-terminated. */
 WARD_PUBLIC const char *const *ward_default_capabilities(void);
 

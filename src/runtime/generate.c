@@ -339,11 +339,33 @@ build_linux(const struct ward_run_opts *o)
 	return lnx;
 }
 
+static int
+build_seccomp(const struct ward_run_opts *o, json_t *caps, json_t **ret, struct ward_error **err)
+{
+	json_t *p;
+
+	*ret = NULL;
+	if (o->privileged || o->seccomp_unconfined)
+		return 0;
+	if (!o->seccomp_json) {
+		*ret = ward_seccomp_default_profile(caps);
+		return *ret ? 0 : ward_error_set(err, ENOMEM, "seccomp profile");
+	}
+	if (ward_json_parse(o->seccomp_json, strlen(o->seccomp_json), "seccomp profile", &p, err) < 0)
+		return -EINVAL;
+	if (!json_is_object(p)) {
+		json_decref(p);
+		return ward_error_set(err, EINVAL, "seccomp profile: expected an object");
+	}
+	*ret = p;
+	return 0;
+}
+
 int
 ward_spec_generate(const struct ward_image_run_config *img, const struct ward_run_opts *o,
 		   const char *rootfs, int rootfs_fd, json_t **ret, struct ward_error **err)
 {
-	json_t *args = NULL, *user = NULL, *caps = NULL, *mounts, *proc, *spec;
+	json_t *args = NULL, *user = NULL, *caps = NULL, *seccomp = NULL, *mounts, *proc, *spec;
 	const char *cwd = o->workdir && *o->workdir ? o->workdir
 			  : img->workdir && *img->workdir ? img->workdir
 							  : "/";
@@ -371,12 +393,23 @@ ward_spec_generate(const struct ward_image_run_config *img, const struct ward_ru
 		json_decref(mounts);
 		return r < 0 ? r : ward_error_set(err, ENOMEM, "config");
 	}
+	r = build_seccomp(o, json_object_get(json_object_get(proc, "capabilities"), "bounding"),
+			  &seccomp, err);
+	if (r < 0) {
+		json_decref(proc);
+		json_decref(mounts);
+		return r;
+	}
 	spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", WARD_OCI_VERSION,
 			 "process", proc, "root", "path", rootfs, "readonly", o->read_only,
 			 "hostname", o->hostname && *o->hostname ? o->hostname : "ward", "mounts",
 			 mounts, "linux", build_linux(o));
-	if (!spec)
+	if (!spec) {
+		json_decref(seccomp);
 		return ward_error_set(err, ENOMEM, "config");
+	}
+	if (seccomp)
+		json_object_set_new(json_object_get(spec, "linux"), "seccomp", seccomp);
 	*ret = spec;
 	return 0;
 }

@@ -8,7 +8,16 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <ward/runtime.h>
@@ -298,6 +307,55 @@ test_user_names_resolve_inside_the_rootfs(void **state)
 	}
 }
 
+/* In a child: load the default profile (default caps) and probe it. */
+static int
+probe_default_profile(void)
+{
+	json_t *caps = json_array(), *prof;
+	struct ward_seccomp *sc = NULL;
+	struct ward_error *err = NULL;
+	int lfd = -1;
+
+	for (const char *const *c = ward_default_capabilities(); *c; c++)
+		json_array_append_new(caps, json_string(*c));
+	prof = ward_seccomp_default_profile(caps);
+	if (ward_seccomp_parse(prof, "linux.seccomp", &sc, &err) < 0)
+		return 10;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || ward_seccomp_load(sc, &lfd, &err) < 0)
+		return 11;
+	if (getppid() <= 0)
+		return 12; /* ordinary calls still work */
+	if (unshare(CLONE_NEWNS) == 0 || errno != EPERM)
+		return 13; /* namespaces need CAP_SYS_ADMIN */
+	if (syscall(SYS_clone3, NULL, 0) == 0 || errno != ENOSYS)
+		return 14; /* clone3 says ENOSYS, so libc falls back to clone */
+	if (mount("none", "/mnt", "tmpfs", 0, NULL) == 0 || errno != EPERM)
+		return 15;
+	if (socket(40 /* AF_VSOCK */, SOCK_STREAM, 0) >= 0 || errno != EPERM)
+		return 16;
+	if (personality(0x0400000 /* READ_IMPLIES_EXEC */) != -1 || errno != EPERM)
+		return 17;
+	if (socket(AF_UNIX, SOCK_STREAM, 0) < 0)
+		return 18;
+	return 0;
+}
+
+static void
+test_default_seccomp_profile_denies_what_docker_denies(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(probe_default_profile());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail_msg("probe failed at step %d (status %#x)", WEXITSTATUS(status), status);
+}
+
 int
 main(void)
 {
@@ -309,6 +367,7 @@ main(void)
 		cmocka_unit_test(test_caps_add_drop_and_privileged),
 		cmocka_unit_test(test_resources_and_mounts),
 		cmocka_unit_test(test_user_names_resolve_inside_the_rootfs),
+		cmocka_unit_test(test_default_seccomp_profile_denies_what_docker_denies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
