@@ -41,6 +41,7 @@ endif
 
 LIB_SRC  := $(sort $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/registry/*.c))
 OCI_SRC  := $(sort $(wildcard src/cli/oci/*.c))
+WARD_SRC := $(sort $(wildcard src/cli/ward/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
@@ -49,12 +50,14 @@ REL_LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
 REL_OCI_OBJ  := $(OCI_SRC:%.c=build/rel/%.o)
 TEST_LIB_OBJ := $(LIB_SRC:%.c=build/test/%.o)
 TEST_OCI_OBJ := $(OCI_SRC:%.c=build/test/%.o)
+REL_WARD_OBJ := $(WARD_SRC:%.c=build/rel/%.o)
+TEST_WARD_OBJ := $(WARD_SRC:%.c=build/test/%.o)
 UNIT_BIN     := $(UNIT_SRC:tests/unit/%.c=build/test/unit/%)
 FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 TOOL_BIN     := $(TOOL_SRC:tests/tools/%.c=build/tools/%)
 
 .PHONY: all check unit e2e fuzz demo bench format deps clean test-build
-all: build/ward-oci
+all: build/ward-oci build/ward
 
 build/rel/%.o: %.c
 	@mkdir -p $(@D)
@@ -74,6 +77,10 @@ build/test/libward.a: $(TEST_LIB_OBJ)
 STATIC_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
 build/ward-oci: $(REL_OCI_OBJ) build/libward.a
 	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_OCI_OBJ) build/libward.a $(STATIC_LIBS)
+build/ward: $(REL_WARD_OBJ) build/libward.a
+	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_WARD_OBJ) build/libward.a $(PKG_LIBS)
+build/test/ward: $(TEST_WARD_OBJ) build/test/libward.a
+	$(call say,LD-SAN,$@)$(CC) $(TEST_CFLAGS) -o $@ $(TEST_WARD_OBJ) build/test/libward.a $(PKG_LIBS)
 build/test/ward-oci: $(TEST_OCI_OBJ) build/test/libward.a
 	$(call say,LD-SAN,$@)$(CC) $(TEST_CFLAGS) -o $@ $(TEST_OCI_OBJ) build/test/libward.a $(PKG_LIBS)
 
@@ -91,7 +98,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
 
-test-build: build/ward-oci build/test/ward-oci $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
+test-build: build/ward-oci build/ward build/test/ward-oci build/test/ward $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 
 deps:
 	$(Q)scripts/install-deps.sh

@@ -122,6 +122,8 @@ WARD_PUBLIC size_t ward_strv_length(char *const *v);
 /* Parse a decimal unsigned integer that must fill the whole string. */
 WARD_PUBLIC int ward_parse_u64(const char *s, uint64_t *ret);
 WARD_PUBLIC bool ward_str_has_prefix(const char *s, const char *prefix);
+/* "512m", "1G", "100k", "4096", "2gb" -> bytes (1024-based, as docker). */
+WARD_PUBLIC int ward_parse_size(const char *s, int64_t *ret);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 WARD_PUBLIC long ward_now_ms(void);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <strings.h>
 
+#include "caps.h"
 #include "internal.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -71,10 +72,28 @@ json_array_has_string(json_t *a, const char *s)
 	return false;
 }
 
+/* "All capabilities" means all the runtime holds (and the kernel knows): a
+ * host can withhold some even from root (here CAP_SYS_RESOURCE), and asking
+ * for those would fail the container. */
+static json_t *
+all_held_caps(void)
+{
+	uint64_t eff = 0, prm = 0, inh = 0;
+	json_t *a = json_array();
+	unsigned last = ward_cap_last_cap();
+
+	if (ward_caps_get(&eff, &prm, &inh) < 0)
+		prm = 0;
+	for (unsigned c = 0; a && c <= last && c < 64; c++)
+		if ((prm >> c) & 1 && ward_cap_name(c))
+			json_array_append_new(a, json_string(ward_cap_name(c)));
+	return a;
+}
+
 static int
 capability_set(const struct ward_run_opts *o, json_t **ret, struct ward_error **err)
 {
-	json_t *caps = o->privileged ? ward_procattr_known_caps() : strv_json(default_caps);
+	json_t *caps = o->privileged ? all_held_caps() : strv_json(default_caps);
 
 	for (char **p = o->cap_drop; p && *p; p++) {
 		_cleanup_free_ char *n = NULL;
@@ -92,7 +111,7 @@ capability_set(const struct ward_run_opts *o, json_t **ret, struct ward_error **
 		json_t *known;
 		if (strcasecmp(*p, "ALL") == 0) {
 			json_decref(caps);
-			caps = ward_procattr_known_caps();
+			caps = all_held_caps();
 			continue;
 		}
 		n = cap_name(*p);

@@ -69,3 +69,51 @@ ward_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
+
+int
+ward_parse_size(const char *s, int64_t *ret)
+{
+	uint64_t v = 0;
+	int64_t mult = 1;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, *p - '0', &v))
+			return -ERANGE;
+	if (p == s)
+		return -EINVAL;
+	switch (*p) {
+	case '\0':
+		break;
+	case 'b': case 'B':
+		p++;
+		break;
+	case 'k': case 'K':
+		mult = 1LL << 10;
+		p++;
+		break;
+	case 'm': case 'M':
+		mult = 1LL << 20;
+		p++;
+		break;
+	case 'g': case 'G':
+		mult = 1LL << 30;
+		p++;
+		break;
+	case 't': case 'T':
+		mult = 1LL << 40;
+		p++;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (mult > 1 && (*p == 'b' || *p == 'B'))
+		p++;
+	if (*p)
+		return -EINVAL;
+	if (v > INT64_MAX || __builtin_mul_overflow((int64_t)v, mult, ret))
+		return -ERANGE;
+	return 0;
+}

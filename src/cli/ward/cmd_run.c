@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ward run: podman's flags, ward's hardened defaults, the ward-oci runtime. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+#define ENV_FILE_MAX (1u << 20)
+#define SECCOMP_FILE_MAX (1u << 20)
+#define MAX_LIST 4096
+
+enum {
+	OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_TMPFS, OPT_READ_ONLY,
+	OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_MEMORY, OPT_CPUS,
+	OPT_PIDS, OPT_HOSTNAME, OPT_NETWORK, OPT_INIT, OPT_ROOTFS, OPT_HELP,
+};
+
+struct run_flags {
+	struct ward_run_opts o;
+	bool rm, detach, interactive;
+	const char *name, *rootfs;
+	char *seccomp_text;
+	/* growable lists handed to o */
+	char **env, **cap_add, **cap_drop, **tmpfs;
+	struct ward_volume *volumes;
+	size_t n_env, n_cap_add, n_cap_drop, n_tmpfs;
+};
+
+static int
+push(char ***v, size_t *n, const char *s)
+{
+	char **nv;
+
+	if (*n >= MAX_LIST)
+		return -E2BIG;
+	nv = realloc(*v, (*n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	nv[*n] = strdup(s);
+	nv[*n + 1] = NULL;
+	*v = nv;
+	if (!nv[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static void
+flags_free(struct run_flags *f)
+{
+	ward_strv_free(f->env);
+	ward_strv_free(f->cap_add);
+	ward_strv_free(f->cap_drop);
+	ward_strv_free(f->tmpfs);
+	for (size_t i = 0; i < f->o.n_volumes; i++) {
+		free((char *)f->volumes[i].source);
+		free((char *)f->volumes[i].destination);
+	}
+	free(f->volumes);
+	free(f->seccomp_text);
+}
+
+/* -e KEY=VALUE, or -e KEY to pass ours through (docker's rule). */
+static int
+add_env(struct run_flags *f, const char *kv)
+{
+	if (!strchr(kv, '=')) {
+		const char *v = getenv(kv);
+		_cleanup_free_ char *full = NULL;
+		if (!v)
+			return 0;
+		full = ward_strdup_printf("%s=%s", kv, v);
+		return full ? push(&f->env, &f->n_env, full) : -ENOMEM;
+	}
+	return push(&f->env, &f->n_env, kv);
+}
+
+static int
+read_env_file(struct run_flags *f, const char *path, struct ward_error **err)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	int r = ward_fs_read_all(AT_FDCWD, path, ENV_FILE_MAX, &buf, NULL, err);
+
+	if (r < 0)
+		return ward_error_wrap(err, "--env-file");
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		if (!*line || *line == '#')
+			continue;
+		if ((r = add_env(f, line)) < 0)
+			return ward_error_set(err, -r, "--env-file '%s'", path);
+	}
+	return 0;
+}
+
+/* -v SRC:DST[:ro|rw] */
+static int
+add_volume(struct run_flags *f, const char *spec, struct ward_error **err)
+{
+	_cleanup_free_ char *copy = strdup(spec);
+	char *dst, *mode;
+	struct ward_volume *nv;
+
+	if (!copy)
+		return ward_error_set(err, ENOMEM, "--volume");
+	dst = strchr(copy, ':');
+	if (!dst)
+		return ward_error_set(err, EINVAL, "--volume '%s': expected SRC:DST[:ro]", spec);
+	*dst++ = '\0';
+	mode = strchr(dst, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
+		return ward_error_set(err, EINVAL, "--volume '%s': option '%s' is not ro or rw", spec,
+				      mode);
+	nv = realloc(f->volumes, (f->o.n_volumes + 1) * sizeof(*nv));
+	if (!nv)
+		return ward_error_set(err, ENOMEM, "--volume");
+	f->volumes = nv;
+	nv[f->o.n_volumes] = (struct ward_volume){
+		.source = realpath(copy, NULL), .destination = strdup(dst),
+		.readonly = mode && strcmp(mode, "ro") == 0};
+	if (!nv[f->o.n_volumes].source) {
+		free((char *)nv[f->o.n_volumes].destination);
+		return ward_error_set(err, errno, "--volume '%s': source '%s'", spec, copy);
+	}
+	f->o.n_volumes++;
+	return 0;
+}
+
+static int
+security_opt(struct run_flags *f, const char *opt, const struct ward_log *log,
+	     struct ward_error **err)
+{
+	if (strcmp(opt, "no-new-privileges") == 0 || strcmp(opt, "no-new-privileges=true") == 0) {
+		f->o.allow_new_privileges = false;
+		return 0;
+	}
+	if (strcmp(opt, "no-new-privileges=false") == 0) {
+		ward_log_write(log, WARD_LOG_WARNING,
+			       "--security-opt no-new-privileges=false: setuid programs may gain "
+			       "privileges in the container");
+		f->o.allow_new_privileges = true;
+		return 0;
+	}
+	if (strcmp(opt, "seccomp=unconfined") == 0) {
+		ward_log_write(log, WARD_LOG_WARNING,
+			       "--security-opt seccomp=unconfined: no syscall filter");
+		f->o.seccomp_unconfined = true;
+		return 0;
+	}
+	if (ward_str_has_prefix(opt, "seccomp=")) {
+		free(f->seccomp_text);
+		f->seccomp_text = NULL;
+		if (ward_fs_read_all(AT_FDCWD, opt + 8, SECCOMP_FILE_MAX, &f->seccomp_text, NULL,
+				     err) < 0)
+			return ward_error_wrap(err, "--security-opt seccomp");
+		f->o.seccomp_json = f->seccomp_text;
+		return 0;
+	}
+	return ward_error_set(err, EINVAL,
+			      "--security-opt '%s': expected no-new-privileges[=true|false] or "
+			      "seccomp=unconfined|PROFILE.json",
+			      opt);
+}
+
+static int
+parse_cpus(const char *s, int64_t *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v <= 0 || v > 1e6)
+		return -EINVAL;
+	*ret = (int64_t)(v * 1000 + 0.5);
+	return 0;
+}
+
+static void
+run_usage(void)
+{
+	printf("usage: ward run [options] --rootfs DIR [COMMAND [ARG...]]\n"
+	       "  --rm                   remove the container when it exits\n"
+	       "  -i, --interactive      keep stdin open\n"
+	       "  -t, --tty              allocate a pseudo-terminal\n"
+	       "  --name NAME            container name\n"
+	       "  -e, --env K=V          set an environment variable (-e K passes ours)\n"
+	       "  --env-file FILE        read KEY=VALUE lines\n"
+	       "  -u, --user U[:G]       user (name or id) inside the container\n"
+	       "  -w, --workdir DIR      working directory\n"
+	       "  --entrypoint CMD       override the image's entrypoint\n"
+	       "  -v, --volume S:D[:ro]  bind mount a host path\n"
+	       "  --tmpfs DIR            mount a tmpfs\n"
+	       "  --read-only            read-only root filesystem\n"
+	       "  --cap-add/--cap-drop C add or drop a capability (ALL)\n"
+	       "  --privileged           all capabilities, no seccomp, no masking (logged)\n"
+	       "  --security-opt OPT     no-new-privileges[=false], seccomp=unconfined|FILE\n"
+	       "  --memory SIZE          memory limit (512m, 1g)\n"
+	       "  --cpus N               CPU quota (1.5)\n"
+	       "  --pids-limit N         process limit (default 2048, -1 unlimited)\n"
+	       "  --hostname NAME        hostname\n"
+	       "  --network none|host    network (default: none, a private namespace)\n"
+	       "  --rootfs DIR           run DIR as the root filesystem (podman's --rootfs)\n");
+}
+
+static int
+parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
+	    struct ward_error **err)
+{
+	static const struct option opts[] = {
+		{"rm", no_argument, NULL, OPT_RM},
+		{"detach", no_argument, NULL, 'd'},
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"env", required_argument, NULL, 'e'},
+		{"env-file", required_argument, NULL, OPT_ENV_FILE},
+		{"user", required_argument, NULL, 'u'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+		{"volume", required_argument, NULL, 'v'},
+		{"tmpfs", required_argument, NULL, OPT_TMPFS},
+		{"read-only", no_argument, NULL, OPT_READ_ONLY},
+		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+		{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"pids-limit", required_argument, NULL, OPT_PIDS},
+		{"hostname", required_argument, NULL, OPT_HOSTNAME},
+		{"network", required_argument, NULL, OPT_NETWORK},
+		{"init", no_argument, NULL, OPT_INIT},
+		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	int c, r = 0;
+
+	while ((c = getopt_long(argc, argv, "+dite:u:w:v:m:", opts, NULL)) != -1 && r >= 0) {
+		switch (c) {
+		case OPT_RM:
+			f->rm = true;
+			break;
+		case 'd':
+			f->detach = true;
+			break;
+		case 'i':
+			f->interactive = true;
+			break;
+		case 't':
+			f->o.tty = true;
+			break;
+		case OPT_NAME:
+			f->name = optarg;
+			break;
+		case 'e':
+			r = add_env(f, optarg);
+			if (r < 0)
+				r = ward_error_set(err, -r, "--env");
+			break;
+		case OPT_ENV_FILE:
+			r = read_env_file(f, optarg, err);
+			break;
+		case 'u':
+			f->o.user = optarg;
+			break;
+		case 'w':
+			f->o.workdir = optarg;
+			break;
+		case OPT_ENTRYPOINT:
+			f->o.entrypoint = optarg;
+			f->o.has_entrypoint = true;
+			break;
+		case 'v':
+			r = add_volume(f, optarg, err);
+			break;
+		case OPT_TMPFS:
+			r = push(&f->tmpfs, &f->n_tmpfs, optarg);
+			if (r < 0)
+				r = ward_error_set(err, -r, "--tmpfs");
+			break;
+		case OPT_READ_ONLY:
+			f->o.read_only = true;
+			break;
+		case OPT_CAP_ADD:
+			r = push(&f->cap_add, &f->n_cap_add, optarg);
+			if (r < 0)
+				r = ward_error_set(err, -r, "--cap-add");
+			break;
+		case OPT_CAP_DROP:
+			r = push(&f->cap_drop, &f->n_cap_drop, optarg);
+			if (r < 0)
+				r = ward_error_set(err, -r, "--cap-drop");
+			break;
+		case OPT_PRIVILEGED:
+			f->o.privileged = true;
+			break;
+		case OPT_SECURITY_OPT:
+			r = security_opt(f, optarg, &cli->log, err);
+			break;
+		case 'm':
+		case OPT_MEMORY:
+			if (ward_parse_size(optarg, &f->o.memory) < 0 || f->o.memory < (6 << 20))
+				r = ward_error_set(err, EINVAL,
+						   "--memory '%s': a size of at least 6m (512m, 1g)",
+						   optarg);
+			break;
+		case OPT_CPUS:
+			if (parse_cpus(optarg, &f->o.cpus_milli) < 0)
+				r = ward_error_set(err, EINVAL, "--cpus '%s': a positive number",
+						   optarg);
+			break;
+		case OPT_PIDS: {
+			char *end;
+			long long v = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || v < -1 || v == 0)
+				r = ward_error_set(err, EINVAL,
+						   "--pids-limit '%s': a positive count or -1", optarg);
+			f->o.pids_limit = v;
+			break;
+		}
+		case OPT_HOSTNAME:
+			f->o.hostname = optarg;
+			break;
+		case OPT_NETWORK:
+			if (strcmp(optarg, "host") == 0)
+				f->o.network_host = true;
+			else if (strcmp(optarg, "none") != 0)
+				r = ward_error_setk(err, WARD_E_UNSUPPORTED, 0,
+						    "--network '%s': only none and host are "
+						    "supported (bridge networking comes later)",
+						    optarg);
+			break;
+		case OPT_INIT:
+			r = ward_error_setk(err, WARD_E_UNSUPPORTED, 0,
+					    "--init: no init binary is bundled with ward yet");
+			break;
+		case OPT_ROOTFS:
+			f->rootfs = optarg;
+			break;
+		case OPT_HELP:
+			run_usage();
+			exit(0);
+		default:
+			r = ward_error_set(err, EINVAL, "run: invalid option (see ward run --help)");
+		}
+	}
+	return r < 0 ? r : 0;
+}
+
+static int
+make_id(const char *name, char *buf, size_t size, struct ward_error **err)
+{
+	unsigned char rnd[6];
+
+	if (name)
+		return ward_container_check_id(name, err) < 0
+			       ? ward_error_wrap(err, "--name")
+			       : (snprintf(buf, size, "%s", name), 0);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return ward_error_set(err, errno, "container id");
+	snprintf(buf, size, "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
+		 rnd[5]);
+	return 0;
+}
+
+/* <root>/containers/<id>/config.json, the bundle ward-oci's code runs. */
+static int
+write_bundle(struct ward_cli *cli, const char *id, json_t *spec, char *bundle, size_t size,
+	     struct ward_error **err)
+{
+	_cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2));
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	if (!text)
+		return ward_error_set(err, ENOMEM, "config.json");
+	if ((size_t)snprintf(bundle, size, "%s/containers/%s", cli->root, id) >= size)
+		return ward_error_set(err, ENAMETOOLONG, "--root '%s'", cli->root);
+	if ((r = ward_fs_mkdir_p(bundle, 0700, err)) < 0)
+		return r;
+	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return ward_error_set(err, errno, "open '%s'", bundle);
+	return ward_fs_write_atomic(dfd, "config.json", text, strlen(text), 0600, err);
+}
+
+static int
+exit_code_for(const struct ward_error *e)
+{
+	if (e && e->kind == WARD_E_NOTFOUND && e->msg && strstr(e->msg, "exec '"))
+		return WARD_EXIT_NOT_FOUND;
+	if (e && e->msg && strstr(e->msg, "exec '") && e->errnum == EACCES)
+		return WARD_EXIT_CANNOT_INVOKE;
+	return WARD_EXIT_ENGINE;
+}
+
+int
+ward_cmd_run(struct ward_cli *cli, int argc, char **argv)
+{
+	struct run_flags f = {0};
+	struct ward_image_run_config img = {0};
+	struct ward_error *err = NULL;
+	struct ward_runtime rt = {.state_root = cli->run_root, .log = cli->log};
+	char id[WARD_ID_MAX + 1], bundle[4096], rootfs[4096];
+	_cleanup_close_ int rootfs_fd = -1;
+	json_t *spec = NULL;
+	int status = 0, r;
+
+	r = parse_flags(cli, argc, argv, &f, &err);
+	if (r == 0 && !f.rootfs)
+		r = ward_error_setk(&err, WARD_E_UNSUPPORTED, 0,
+				    "run: give --rootfs DIR (images come with the image store)");
+	if (r == 0 && f.detach)
+		r = ward_error_setk(&err, WARD_E_UNSUPPORTED, 0,
+				    "run -d: detached containers need the container store (coming "
+				    "with images); run in the foreground");
+	if (r < 0)
+		goto out;
+	f.o.command = argv + optind;
+	f.o.env = f.env;
+	f.o.cap_add = f.cap_add;
+	f.o.cap_drop = f.cap_drop;
+	f.o.tmpfs = f.tmpfs;
+	f.o.volumes = f.volumes;
+	if (f.o.privileged)
+		ward_log_write(&cli->log, WARD_LOG_WARNING,
+			       "--privileged: all capabilities, no seccomp filter, no masked paths, "
+			       "all devices");
+	if (!realpath(f.rootfs, rootfs)) {
+		r = ward_error_set(&err, errno, "--rootfs '%s'", f.rootfs);
+		goto out;
+	}
+	rootfs_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfs_fd < 0) {
+		r = ward_error_set(&err, errno, "--rootfs '%s'", rootfs);
+		goto out;
+	}
+	if ((r = make_id(f.name, id, sizeof(id), &err)) < 0 ||
+	    (r = ward_spec_generate(&img, &f.o, rootfs, rootfs_fd, &spec, &err)) < 0 ||
+	    (r = write_bundle(cli, id, spec, bundle, sizeof(bundle), &err)) < 0)
+		goto out;
+	if (!f.interactive && !f.o.tty) {
+		/* Without -i the container gets no stdin (podman's behaviour). */
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null >= 0) {
+			(void)dup2(null, 0);
+			(void)close(null);
+		}
+	}
+	{
+		struct ward_create_opts co = {.id = id, .bundle = bundle};
+		r = ward_container_run(&rt, &co, false, &status, &err);
+	}
+	{
+		/* Until the container store exists every container is removed
+		 * when it exits (as with --rm). */
+		char parent[4096];
+		snprintf(parent, sizeof(parent), "%s/containers", cli->root);
+		int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (pfd >= 0) {
+			(void)ward_fs_remove_tree(pfd, id, NULL);
+			(void)close(pfd);
+		}
+	}
+out:
+	json_decref(spec);
+	flags_free(&f);
+	if (r < 0) {
+		int code = exit_code_for(err);
+		fprintf(stderr, "Error: %s\n", err && err->msg ? err->msg : "run failed");
+		ward_error_free(err);
+		return code;
+	}
+	return status;
+}

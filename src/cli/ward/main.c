@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ward: a daemonless container engine with security built in. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+#define DEFAULT_ROOT "/var/lib/ward"
+#define DEFAULT_RUN_ROOT "/run/ward"
+
+static const struct ward_cmd commands[] = {
+	{"run", "run a command in a new container", ward_cmd_run},
+	{"version", "print the version", ward_cmd_version},
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: ward [--root DIR] [--runroot DIR] [--log-level LEVEL] COMMAND ...\n\n"
+		   "  --root DIR       images, layers and containers (default " DEFAULT_ROOT ")\n"
+		   "  --runroot DIR    state of running containers (default " DEFAULT_RUN_ROOT ")\n"
+		   "  --log-level L    error, warning (default), info or debug, to stderr\n\ncommands:\n");
+	for (size_t i = 0; i < WARD_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int
+ward_cli_fail(struct ward_cli *cli, struct ward_error *err)
+{
+	(void)cli;
+	fprintf(stderr, "Error: %s\n", err && err->msg ? err->msg : "unknown error");
+	ward_error_free(err);
+	return WARD_EXIT_ENGINE;
+}
+
+int
+ward_cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "Error: ward %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nSee 'ward %s --help'.\n", cmd);
+	return WARD_EXIT_ENGINE;
+}
+
+int
+ward_cmd_version(struct ward_cli *cli, int argc, char **argv)
+{
+	(void)cli;
+	(void)argc;
+	(void)argv;
+	printf("ward version 0.1.0 (OCI runtime spec %s)\n", WARD_OCI_VERSION);
+	return 0;
+}
+
+static int
+parse_level(const char *s, enum ward_log_level *ret)
+{
+	static const char *const names[] = {"error", "warning", "info", "debug"};
+
+	for (size_t i = 0; i < WARD_ARRAY_SIZE(names); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*ret = (enum ward_log_level)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"root", required_argument, NULL, 'r'},
+		{"runroot", required_argument, NULL, 'R'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{0},
+	};
+	struct ward_cli cli = {.root = DEFAULT_ROOT, .run_root = DEFAULT_RUN_ROOT,
+			       .log = {.fd = 2, .format = WARD_LOG_TEXT, .level = WARD_LOG_WARNING}};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			cli.root = optarg;
+			break;
+		case 'R':
+			cli.run_root = optarg;
+			break;
+		case 'l':
+			if (parse_level(optarg, &cli.log.level) < 0) {
+				fprintf(stderr, "Error: --log-level: '%s' is not error, warning, info "
+						"or debug\n",
+					optarg);
+				return WARD_EXIT_ENGINE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			return ward_cmd_version(&cli, 0, NULL);
+		default:
+			usage(stderr);
+			return WARD_EXIT_ENGINE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return WARD_EXIT_ENGINE;
+	}
+	for (size_t i = 0; i < WARD_ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		argv += optind;
+		argc -= optind;
+		optind = 1;
+		return commands[i].run(&cli, argc, argv);
+	}
+	fprintf(stderr, "Error: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return WARD_EXIT_ENGINE;
+}
