@@ -26,6 +26,20 @@ WARD_PUBLIC int ward_digest_parse(const char *s, struct ward_digest *ret, struct
 WARD_PUBLIC const char *ward_digest_hex(const struct ward_digest *d);
 WARD_PUBLIC void ward_digest_of(const void *buf, size_t len, struct ward_digest *ret);
 
+/* Streaming SHA-256 for data too large to hold (layers, diff_ids).
+ * ward_hasher_new returns NULL when out of memory; _free accepts NULL;
+ * _final may be called once, after which only _free is valid. */
+struct ward_hasher;
+WARD_PUBLIC struct ward_hasher *ward_hasher_new(void);
+WARD_PUBLIC void ward_hasher_update(struct ward_hasher *h, const void *buf, size_t len);
+WARD_PUBLIC void ward_hasher_final(struct ward_hasher *h, struct ward_digest *ret);
+WARD_PUBLIC void ward_hasher_free(struct ward_hasher *h);
+static inline void
+ward_hasher_freep(struct ward_hasher **h)
+{
+	ward_hasher_free(*h);
+}
+
 /* ==== store (src/image/store.c, manifest.c) ============================== */
 
 #define WARD_BLOB_MAX (64ull << 30)    /* one layer */
@@ -45,8 +59,13 @@ WARD_PUBLIC void ward_store_free(struct ward_store *s);
 WARD_PUBLIC int ward_store_blob_begin(struct ward_store *s, const struct ward_digest *expected,
 				      int64_t expected_size, uint64_t max,
 				      struct ward_blob_writer **ret, struct ward_error **err);
+/* Past max or expected_size: -EFBIG, and the writer refuses further writes. */
 WARD_PUBLIC int ward_blob_write(struct ward_blob_writer *w, const void *buf, size_t len,
 				struct ward_error **err);
+/* Verify size (short: "truncated") and digest ("blob sha256:..: digest
+ * mismatch (got sha256:...)", kind WARD_E_DENIED), fsync, make it 0444 and
+ * rename it into blobs/sha256. Always consumes w: on failure the temp file
+ * is removed and nothing appears under blobs/. */
 WARD_PUBLIC int ward_blob_commit(struct ward_blob_writer *w, struct ward_digest *ret_digest,
 				 struct ward_error **err);
 /* Discard a writer (and its temp file); accepts NULL. */
@@ -62,5 +81,242 @@ WARD_PUBLIC int ward_store_blob_open(struct ward_store *s, const struct ward_dig
 WARD_PUBLIC int ward_store_read_blob(struct ward_store *s, const struct ward_digest *d,
 				     size_t max, char **ret, size_t *ret_len,
 				     struct ward_error **err);
+static inline void
+ward_store_freep(struct ward_store **s)
+{
+	ward_store_free(*s);
+}
+static inline void
+ward_blob_abortp(struct ward_blob_writer **w)
+{
+	ward_blob_abort(*w);
+}
+
+/*
+ * Names live in index.json as org.opencontainers.image.ref.name annotations
+ * (what skopeo's `oci:DIR:NAME` and umoci's `DIR:TAG` use). Updates are
+ * read-modify-write under an flock on root/.lock and replace index.json
+ * atomically, so concurrent writers in other processes never lose a tag.
+ * A name is [A-Za-z0-9]+ separated by single [-._:@/+] (or "--"), at most
+ * WARD_STORE_NAME_MAX bytes; anything else is -EINVAL naming it.
+ */
+#define WARD_STORE_NAME_MAX 255
+#define WARD_MEDIA_TYPE_MAX 256
+#define WARD_INDEX_MAX_MANIFESTS 1024
+
+/* A content descriptor: media type, digest, size. Plain data, no free. */
+struct ward_descriptor {
+	char media_type[WARD_MEDIA_TYPE_MAX];
+	struct ward_digest digest;
+	int64_t size;
+};
+
+/* Point `name` at the manifest or index blob d (which must be in the store:
+ * -ENOENT otherwise) with the given media type; an existing entry of that
+ * name is replaced. Entries without our annotation are kept untouched. */
+WARD_PUBLIC int ward_store_tag(struct ward_store *s, const char *name, const char *media_type,
+			       const struct ward_digest *d, struct ward_error **err);
+/* Look a name up; *ret is the index.json descriptor. -ENOENT (kind
+ * WARD_E_NOTFOUND) when no entry carries it. */
+WARD_PUBLIC int ward_store_resolve(struct ward_store *s, const char *name,
+				   struct ward_descriptor *ret, struct ward_error **err);
+/* Remove the entry of that name (its blobs stay until ward_store_gc).
+ * -ENOENT when absent. */
+WARD_PUBLIC int ward_store_untag(struct ward_store *s, const char *name,
+				 struct ward_error **err);
+/* All names, sorted, as a NULL-terminated vector the caller frees with
+ * ward_strv_free. Returns the count. */
+WARD_PUBLIC int ward_store_list(struct ward_store *s, char ***ret, struct ward_error **err);
+/*
+ * Remove every blob not reachable from the index.json entries or from the
+ * extra roots keep[0..n_keep). Reachability follows indexes (their
+ * manifests) and image manifests (config and layers); other blobs are
+ * leaves. A root that cannot be read or parsed aborts the collection with
+ * nothing removed (deleting on a guess would break images). Also removes
+ * ingest temp files older than an hour (writers that crashed). Must not run
+ * while another process commits blobs it has not tagged yet. *ret_removed
+ * (may be NULL) counts removed blobs.
+ */
+WARD_PUBLIC int ward_store_gc(struct ward_store *s, const struct ward_digest *keep,
+			      size_t n_keep, size_t *ret_removed, struct ward_error **err);
+/* The root path and the directory fd of the layout (owned by the store). */
+WARD_PUBLIC const char *ward_store_root(const struct ward_store *s);
+WARD_PUBLIC int ward_store_fd(const struct ward_store *s);
+
+/* ==== manifests (src/image/manifest.c) ==================================== */
+
+#define WARD_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define WARD_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define WARD_MT_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define WARD_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define WARD_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define WARD_MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+
+#define WARD_MANIFEST_MAX_LAYERS 1024
+#define WARD_CONFIG_MAX_ENTRIES 4096 /* Env, Cmd, Entrypoint, Labels, ports, volumes */
+#define WARD_CONFIG_MAX_HISTORY 4096
+#define WARD_PLATFORM_FIELD_MAX 32
+
+/* An image manifest (OCI or Docker schema 2). media_type is the document's
+ * own or, when it has none, the hint or the OCI type. */
+struct ward_manifest {
+	char media_type[WARD_MEDIA_TYPE_MAX];
+	struct ward_descriptor config;
+	struct ward_descriptor *layers;
+	size_t n_layers;
+};
+
+struct ward_platform {
+	char os[WARD_PLATFORM_FIELD_MAX];
+	char architecture[WARD_PLATFORM_FIELD_MAX];
+	char variant[WARD_PLATFORM_FIELD_MAX]; /* "" when none */
+};
+
+struct ward_index_entry {
+	struct ward_descriptor desc;
+	bool has_platform;
+	struct ward_platform platform;
+	char *ref_name; /* org.opencontainers.image.ref.name or NULL */
+};
+
+/* An OCI index or Docker manifest list (also index.json of a layout). */
+struct ward_index {
+	char media_type[WARD_MEDIA_TYPE_MAX];
+	struct ward_index_entry *manifests;
+	size_t n_manifests;
+};
+
+/* What ward uses from an image config; absent fields are NULL / 0. */
+struct ward_image_config {
+	char *os, *architecture, *variant;
+	char **env, **entrypoint, **cmd; /* NULL-terminated vectors */
+	char *working_dir, *user, *stop_signal;
+	char **exposed_ports; /* keys of ExposedPorts, e.g. "80/tcp" */
+	char **volumes;       /* keys of Volumes */
+	char **label_keys, **label_values; /* parallel, n_labels each */
+	size_t n_labels;
+	bool has_healthcheck;
+	struct ward_digest *diff_ids;
+	size_t n_diff_ids;
+	size_t n_history;        /* history entries */
+	size_t n_history_layers; /* of which not empty_layer */
+};
+
+/*
+ * Parse (buf, len) of at most WARD_MANIFEST_MAX bytes. media_type_hint (the
+ * descriptor's or Content-Type, may be NULL) must agree with the document's
+ * own mediaType when both are present. Wrong types and missing required
+ * fields are -EINVAL naming the field ("manifest.layers[2].digest: ...").
+ * A manifest carrying "manifests", or an index carrying "config"/"layers",
+ * is refused: such ambiguous documents let one digest mean two things
+ * (GHSA-77vh-xpmg-72qh / CVE-2021-41190). The caller owns *ret.
+ */
+WARD_PUBLIC int ward_manifest_parse(const char *buf, size_t len, const char *media_type_hint,
+				    struct ward_manifest **ret, struct ward_error **err);
+WARD_PUBLIC void ward_manifest_free(struct ward_manifest *m);
+WARD_PUBLIC int ward_index_parse(const char *buf, size_t len, const char *media_type_hint,
+				 struct ward_index **ret, struct ward_error **err);
+WARD_PUBLIC void ward_index_free(struct ward_index *idx);
+WARD_PUBLIC int ward_image_config_parse(const char *buf, size_t len,
+					struct ward_image_config **ret, struct ward_error **err);
+WARD_PUBLIC void ward_image_config_free(struct ward_image_config *c);
+static inline void
+ward_manifest_freep(struct ward_manifest **m)
+{
+	ward_manifest_free(*m);
+}
+static inline void
+ward_index_freep(struct ward_index **i)
+{
+	ward_index_free(*i);
+}
+static inline void
+ward_image_config_freep(struct ward_image_config **c)
+{
+	ward_image_config_free(*c);
+}
+
+/* true for the manifest / index media types ward parses. */
+WARD_PUBLIC bool ward_media_type_is_manifest(const char *mt);
+WARD_PUBLIC bool ward_media_type_is_index(const char *mt);
+
+/* "os/arch[/variant]" (e.g. "linux/arm64/v8"); -EINVAL naming it. */
+WARD_PUBLIC int ward_platform_parse(const char *s, struct ward_platform *ret,
+				    struct ward_error **err);
+/* This host in GOOS/GOARCH terms: x86_64 -> linux/amd64, aarch64 ->
+ * linux/arm64/v8, armv7l -> linux/arm/v7, i686 -> linux/386, ... */
+WARD_PUBLIC void ward_platform_host(struct ward_platform *ret);
+/* Choose the entry for `want` (NULL: the host). A variant in `want` must
+ * match, except that an entry without one is taken when nothing matches
+ * exactly (and arm64 treats "" and "v8" alike). Entries without a platform
+ * are never picked. -ENOENT (WARD_E_NOTFOUND) listing what the index has. */
+WARD_PUBLIC int ward_index_pick(const struct ward_index *idx, const struct ward_platform *want,
+				const struct ward_index_entry **ret, struct ward_error **err);
+
+/* ==== layers (src/image/unpack.c) ==== */
+
+/*
+ * Layer unpacking the way containerd's overlay snapshotter stores a layer:
+ * one directory per layer, usable as an overlayfs lower dir, OCI whiteouts
+ * turned into overlayfs ones.
+ */
+#define WARD_LAYER_MAX_ENTRIES 1000000u   /* tar entries in one layer */
+#define WARD_LAYER_MAX_BYTES (64ull << 30) /* uncompressed tar bytes (zip-bomb guard) */
+/* Path components per entry: below ward_fs_remove_tree's depth limit, so a
+ * layer (or a failed half of one) can always be deleted again. */
+#define WARD_LAYER_MAX_DEPTH 200u
+
+enum ward_layer_compression {
+	WARD_LAYER_COMPRESSION_AUTO = 0, /* detect by magic: gzip, zstd or plain tar */
+	WARD_LAYER_COMPRESSION_NONE,
+	WARD_LAYER_COMPRESSION_GZIP,
+	WARD_LAYER_COMPRESSION_ZSTD,
+};
+
+struct ward_unpack_opts {
+	enum ward_layer_compression compression; /* from the media type; AUTO: by magic */
+	uint64_t max_bytes;   /* uncompressed tar bytes and declared file sizes; 0: default */
+	uint64_t max_entries; /* 0: WARD_LAYER_MAX_ENTRIES */
+};
+
+struct ward_unpack_result {
+	char diff_id[80];     /* "sha256:<hex>" of the uncompressed tar stream */
+	uint64_t entries;     /* tar entries processed (whiteouts included) */
+	uint64_t tar_bytes;   /* uncompressed tar stream length */
+	uint64_t file_bytes;  /* regular-file data written */
+	enum ward_layer_compression compression; /* what the blob turned out to be */
+};
+
+/*
+ * Unpack the layer blob read from src_fd (tar, tar+gzip, tar+zstd) into the
+ * empty directory dest_dirfd, hashing the uncompressed stream into
+ * ret->diff_id; the caller compares it with the image config's diff_ids.
+ * o may be NULL (defaults).
+ *
+ * Nothing is ever written outside dest_dirfd: entry names are cleaned
+ * lexically (a leading '/' is stripped as Docker does; `..` that would climb
+ * above the root is refused), parents are resolved with openat2
+ * RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS, so a path through a symlink (even one
+ * pointing inside the layer) is refused, and the last component is created
+ * with *at() calls and O_NOFOLLOW. Hardlinks must name an earlier entry of
+ * this layer, reached without symlinks. Later entries replace earlier ones
+ * (tar semantics; the old one is removed without following symlinks).
+ * Ownership is applied only when running as root; xattrs: user.*, trusted.*
+ * (except trusted.overlay.*, which only whiteouts may set) and
+ * security.capability, on files and directories (not on symlinks or
+ * device nodes; POSIX ACLs are not restored). libarchive cuts a name at an
+ * embedded NUL, so such a name cannot smuggle a second path.
+ *
+ * Decompression runs on a helper thread that is joined before return; when
+ * src_fd is a pipe, its writer must not wait for this call to return.
+ *
+ * Errors name the entry ("layer entry '../x': path escapes the layer"):
+ * WARD_E_DENIED for escapes and limits, WARD_E_INVALID for malformed
+ * archives and whiteouts. On failure dest_dirfd is left PARTIALLY FILLED:
+ * the caller must remove it (ward_fs_remove_tree). ret is written only on
+ * success.
+ */
+WARD_PUBLIC int ward_layer_unpack(int src_fd, int dest_dirfd, const struct ward_unpack_opts *o,
+				  struct ward_unpack_result *ret, struct ward_error **err);
 
 #endif

@@ -235,6 +235,14 @@ struct ward_spec {
 WARD_PUBLIC int ward_spec_parse(const char *buf, size_t len, struct ward_spec **ret,
 				struct ward_error **err);
 WARD_PUBLIC int ward_spec_load(int bundle_fd, struct ward_spec **ret, struct ward_error **err);
+/* Skip compiling linux.seccomp (spec->seccomp stays NULL): for verbs that
+ * only need hooks or the process, since compiling a large profile costs
+ * milliseconds. */
+#define WARD_SPEC_NO_SECCOMP 1u
+WARD_PUBLIC int ward_spec_parse_flags(const char *buf, size_t len, unsigned flags,
+				      struct ward_spec **ret, struct ward_error **err);
+WARD_PUBLIC int ward_spec_load_flags(int bundle_fd, unsigned flags, struct ward_spec **ret,
+				     struct ward_error **err);
 WARD_PUBLIC void ward_spec_free(struct ward_spec *s);
 /* Parse a process object (config.json "process", or `exec --process FILE`). */
 WARD_PUBLIC int ward_process_parse(json_t *process, const char *where, struct ward_process **ret,

@@ -750,7 +750,7 @@ reopen_dir(int pathfd, struct ward_error **err)
 static int
 load_spec_from_state(const struct ward_state *st, struct ward_spec **ret, struct ward_error **err)
 {
-	return ward_spec_load(st->dirfd, ret, err);
+	return ward_spec_load_flags(st->dirfd, WARD_SPEC_NO_SECCOMP, ret, err);
 }
 
 static int

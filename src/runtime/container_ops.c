@@ -127,7 +127,7 @@ run_poststop(const struct ward_runtime *rt, const struct ward_state *st)
 	struct ward_spec *spec = NULL;
 	_cleanup_free_ char *s = NULL;
 
-	if (ward_spec_load(st->dirfd, &spec, NULL) < 0)
+	if (ward_spec_load_flags(st->dirfd, WARD_SPEC_NO_SECCOMP, &spec, NULL) < 0)
 		return;
 	s = ward_state_oci_string(st, WARD_STATUS_STOPPED);
 	if (s)

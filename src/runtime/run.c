@@ -83,7 +83,7 @@ ward_bundle_wants_terminal(const char *bundle, struct ward_error **err)
 
 	if (fd < 0)
 		return ward_error_set(err, errno, "bundle '%s'", bundle ? bundle : ".");
-	r = ward_spec_load(fd, &spec, err);
+	r = ward_spec_load_flags(fd, WARD_SPEC_NO_SECCOMP, &spec, err);
 	if (r < 0)
 		return r;
 	r = spec->process && spec->process->terminal;

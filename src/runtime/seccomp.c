@@ -12,6 +12,9 @@
  * context is the child's copy.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 #include <linux/filter.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -53,6 +56,9 @@ struct ward_seccomp {
 	size_t n_notified;
 	char **unknown; /* first WARD_SECCOMP_MAX_UNKNOWN_KEPT unknown names */
 	size_t n_unknown_kept, n_unknown;
+	unsigned kflags;	  /* SECCOMP_FILTER_FLAG_* the profile asked for */
+	struct sock_filter *bpf; /* the program compiled once at parse */
+	size_t n_bpf;
 };
 
 /* ---- tables ------------------------------------------------------------- */
@@ -534,6 +540,21 @@ parse_arches(json_t *seccomp, const char *where, uint32_t *tokens, size_t *ret_n
 	return 0;
 }
 
+static unsigned
+flag_bit(int attr)
+{
+	switch (attr) {
+	case SCMP_FLTATR_CTL_TSYNC:
+		return SECCOMP_FILTER_FLAG_TSYNC;
+	case SCMP_FLTATR_CTL_LOG:
+		return SECCOMP_FILTER_FLAG_LOG;
+	case SCMP_FLTATR_CTL_SSB:
+		return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+	default:
+		return 0;
+	}
+}
+
 static int
 apply_flags(struct ward_seccomp *s, json_t *seccomp, const char *where, struct ward_error **err)
 {
@@ -563,6 +584,7 @@ apply_flags(struct ward_seccomp *s, json_t *seccomp, const char *where, struct w
 					       where, i, f->name);
 		if (f->attr == SCMP_FLTATR_CTL_TSYNC)
 			s->tsync = true;
+		s->kflags |= flag_bit(f->attr);
 	}
 	return 0;
 }
@@ -591,6 +613,15 @@ check_program_size(struct ward_seccomp *s, const char *where, struct ward_error 
 			       "%s: the filter compiles to %zu BPF instructions, the kernel "
 			       "takes at most %d",
 			       where, insns, BPF_MAXINSNS);
+	/* Keep the program: libseccomp's compile is the costly part (tens of
+	 * ms for a Docker-sized profile), and load can reuse it. */
+	s->bpf = malloc(insns * sizeof(struct sock_filter) + 1);
+	if (!s->bpf)
+		return ward_error_set(err, ENOMEM, "%s: compile the filter", where);
+	if (pread(fd, s->bpf, insns * sizeof(struct sock_filter), 0) !=
+	    (ssize_t)(insns * sizeof(struct sock_filter)))
+		return ward_error_set(err, EIO, "%s: compile the filter: read back", where);
+	s->n_bpf = insns;
 	return 0;
 }
 
@@ -711,6 +742,7 @@ ward_seccomp_free(struct ward_seccomp *s)
 	free(s->listener_metadata);
 	free(s->notified);
 	ward_strv_free(s->unknown);
+	free(s->bpf);
 	free(s);
 }
 
@@ -775,6 +807,25 @@ ward_seccomp_load(const struct ward_seccomp *s, int *ret_listener_fd, struct war
 		return ward_error_set(err, EINVAL,
 				      "seccomp: the profile uses SCMP_ACT_NOTIFY but the caller "
 				      "takes no listener fd");
+	/* The program compiled at parse, loaded as is; TSYNC with a listener
+	 * needs libseccomp's extra flag handling, so that case compiles again. */
+	if (s->bpf && !(s->notify && s->tsync)) {
+		struct sock_fprog prog = {.len = (unsigned short)s->n_bpf, .filter = s->bpf};
+		unsigned kf = s->kflags | (s->notify ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0);
+		long lr = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, kf, &prog);
+
+		if (lr < 0 && errno == EACCES)
+			return ward_error_set(
+				err, EACCES,
+				"seccomp: load the filter (needs no_new_privs or CAP_SYS_ADMIN)");
+		if (lr < 0)
+			return ward_error_set(err, errno, "seccomp: load the filter");
+		if (ret_listener_fd)
+			*ret_listener_fd = s->notify ? (int)lr : -1;
+		if (s->notify)
+			(void)fcntl((int)lr, F_SETFD, FD_CLOEXEC);
+		return 0;
+	}
 	r = seccomp_load(s->ctx);
 	if (r == -EACCES)
 		return ward_error_set(

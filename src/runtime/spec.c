@@ -593,7 +593,7 @@ refuse_unsupported_linux(json_t *lnx, struct ward_error **err)
 }
 
 static int
-parse_linux(json_t *root, struct ward_spec *s, struct ward_error **err)
+parse_linux(json_t *root, struct ward_spec *s, unsigned flags, struct ward_error **err)
 {
 	json_t *lnx = NULL, *sub = NULL;
 	const char *prop = NULL;
@@ -628,7 +628,8 @@ parse_linux(json_t *root, struct ward_spec *s, struct ward_error **err)
 	r = ward_json_get_object(lnx, "linux", "seccomp", &sub, err);
 	if (r < 0)
 		return r;
-	if (sub && (r = ward_seccomp_parse(sub, "linux.seccomp", &s->seccomp, err)) < 0)
+	if (sub && !(flags & WARD_SPEC_NO_SECCOMP) &&
+	    (r = ward_seccomp_parse(sub, "linux.seccomp", &s->seccomp, err)) < 0)
 		return r;
 	if ((s->n_uid_mappings || s->n_gid_mappings) && !s->ns[WARD_NS_USER].enabled)
 		return ward_error_set(err, EINVAL,
@@ -927,7 +928,7 @@ check_version(const char *v, struct ward_error **err)
 }
 
 static int
-spec_from_json(json_t *root, struct ward_spec *s, struct ward_error **err)
+spec_from_json(json_t *root, struct ward_spec *s, unsigned flags, struct ward_error **err)
 {
 	json_t *proc = NULL, *hooks = NULL;
 	int r;
@@ -943,7 +944,7 @@ spec_from_json(json_t *root, struct ward_spec *s, struct ward_error **err)
 		return ward_error_set(err, EINVAL, "ociVersion: required");
 	if ((r = check_version(s->oci_version, err)) < 0 || (r = parse_root(root, s, err)) < 0 ||
 	    (r = parse_mounts(root, s, err)) < 0 || (r = parse_annotations(root, s, err)) < 0 ||
-	    (r = parse_linux(root, s, err)) < 0)
+	    (r = parse_linux(root, s, flags, err)) < 0)
 		return r;
 	if (s->hostname && strlen(s->hostname) > 64)
 		return ward_error_set(err, EINVAL, "hostname: longer than 64 bytes");
@@ -965,7 +966,8 @@ spec_from_json(json_t *root, struct ward_spec *s, struct ward_error **err)
 }
 
 int
-ward_spec_parse(const char *buf, size_t len, struct ward_spec **ret, struct ward_error **err)
+ward_spec_parse_flags(const char *buf, size_t len, unsigned flags, struct ward_spec **ret,
+		      struct ward_error **err)
 {
 	json_t *root = NULL;
 	struct ward_spec *s;
@@ -982,7 +984,7 @@ ward_spec_parse(const char *buf, size_t len, struct ward_spec **ret, struct ward
 		json_decref(root);
 		return ward_error_set(err, ENOMEM, "config.json");
 	}
-	r = spec_from_json(root, s, err);
+	r = spec_from_json(root, s, flags, err);
 	json_decref(root);
 	if (r < 0) {
 		ward_spec_free(s);
@@ -993,7 +995,14 @@ ward_spec_parse(const char *buf, size_t len, struct ward_spec **ret, struct ward
 }
 
 int
-ward_spec_load(int bundle_fd, struct ward_spec **ret, struct ward_error **err)
+ward_spec_parse(const char *buf, size_t len, struct ward_spec **ret, struct ward_error **err)
+{
+	return ward_spec_parse_flags(buf, len, 0, ret, err);
+}
+
+int
+ward_spec_load_flags(int bundle_fd, unsigned flags, struct ward_spec **ret,
+		     struct ward_error **err)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
@@ -1002,5 +1011,11 @@ ward_spec_load(int bundle_fd, struct ward_spec **ret, struct ward_error **err)
 	r = ward_fs_read_all(bundle_fd, "config.json", WARD_SPEC_MAX_SIZE, &buf, &len, err);
 	if (r < 0)
 		return r;
-	return ward_spec_parse(buf, len, ret, err);
+	return ward_spec_parse_flags(buf, len, flags, ret, err);
+}
+
+int
+ward_spec_load(int bundle_fd, struct ward_spec **ret, struct ward_error **err)
+{
+	return ward_spec_load_flags(bundle_fd, 0, ret, err);
 }

@@ -31,5 +31,7 @@ int ward_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(
 
 int ward_cmd_run(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_version(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_import(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_images(struct ward_cli *cli, int argc, char **argv);
 
 #endif

@@ -7,7 +7,12 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <ward/image.h>
+
 #include "cli.h"
+#include "image/image_ops.h"
+#include "image/layers.h"
+#include "image/snapshot.h"
 
 #define ENV_FILE_MAX (1u << 20)
 #define SECCOMP_FILE_MAX (1u << 20)
@@ -187,7 +192,7 @@ parse_cpus(const char *s, int64_t *ret)
 static void
 run_usage(void)
 {
-	printf("usage: ward run [options] --rootfs DIR [COMMAND [ARG...]]\n"
+	printf("usage: ward run [options] IMAGE|--rootfs DIR [COMMAND [ARG...]]\n"
 	       "  --rm                   remove the container when it exits\n"
 	       "  -i, --interactive      keep stdin open\n"
 	       "  -t, --tty              allocate a pseudo-terminal\n"
@@ -394,6 +399,66 @@ write_bundle(struct ward_cli *cli, const char *id, json_t *spec, char *bundle, s
 	return ward_fs_write_atomic(dfd, "config.json", text, strlen(text), 0600, err);
 }
 
+/* The container's root: an overlay of the image's layers with its own
+ * upper dir, under <root>/containers/<id>/. */
+struct image_rootfs {
+	struct ward_image *img;
+	char dir[4096];    /* <root>/containers/<id> */
+	char rootfs[4200]; /* dir/rootfs, the overlay */
+	bool mounted;
+};
+
+static int
+prepare_image(struct ward_cli *cli, const char *name, const char *id, struct image_rootfs *ir,
+	      struct ward_error **err)
+{
+	struct ward_store *s = NULL;
+	_cleanup_close_ int layers = -1;
+	char **lowers = NULL, upper[4200], work[4200];
+	int n, r;
+
+	if ((r = ward_store_open(cli->root, true, &s, err)) < 0)
+		return r;
+	if ((layers = ward_layers_open(cli->root, err)) < 0 ||
+	    (r = ward_image_open(s, name, NULL, &ir->img, err)) < 0 ||
+	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &lowers, err)) < 0) {
+		ward_store_free(s);
+		return layers < 0 ? layers : -EIO;
+	}
+	ward_store_free(s);
+	snprintf(ir->dir, sizeof(ir->dir), "%s/containers/%s", cli->root, id);
+	snprintf(ir->rootfs, sizeof(ir->rootfs), "%s/rootfs", ir->dir);
+	snprintf(upper, sizeof(upper), "%s/upper", ir->dir);
+	snprintf(work, sizeof(work), "%s/work", ir->dir);
+	if ((r = ward_fs_mkdir_p(ir->rootfs, 0700, err)) < 0 ||
+	    (r = ward_fs_mkdir_p(upper, 0755, err)) < 0 || (r = ward_fs_mkdir_p(work, 0700, err)) < 0 ||
+	    (r = ward_snapshot_mount((const char *const *)lowers, (size_t)n, upper, work, ir->rootfs,
+				     err)) < 0) {
+		ward_strv_free(lowers);
+		return r;
+	}
+	ward_strv_free(lowers);
+	ir->mounted = true;
+	return 0;
+}
+
+static void
+release_image(struct ward_cli *cli, const char *id, struct image_rootfs *ir)
+{
+	char parent[4096];
+	int pfd;
+
+	if (ir->mounted)
+		(void)ward_snapshot_unmount(ir->rootfs, NULL);
+	ward_image_free(ir->img);
+	snprintf(parent, sizeof(parent), "%s/containers", cli->root);
+	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd >= 0) {
+		(void)ward_fs_remove_tree(pfd, id, NULL);
+		(void)close(pfd);
+	}
+}
+
 static int
 exit_code_for(const struct ward_error *e)
 {
@@ -411,22 +476,22 @@ ward_cmd_run(struct ward_cli *cli, int argc, char **argv)
 	struct ward_image_run_config img = {0};
 	struct ward_error *err = NULL;
 	struct ward_runtime rt = {.state_root = cli->run_root, .log = cli->log};
-	char id[WARD_ID_MAX + 1], bundle[4096], rootfs[4096];
+	char id[WARD_ID_MAX + 1] = "", bundle[4096], rootfs[4300];
+	struct image_rootfs ir = {0};
 	_cleanup_close_ int rootfs_fd = -1;
 	json_t *spec = NULL;
 	int status = 0, r;
 
 	r = parse_flags(cli, argc, argv, &f, &err);
-	if (r == 0 && !f.rootfs)
-		r = ward_error_setk(&err, WARD_E_UNSUPPORTED, 0,
-				    "run: give --rootfs DIR (images come with the image store)");
+	if (r == 0 && !f.rootfs && optind >= argc)
+		r = ward_error_set(&err, EINVAL, "run: give an IMAGE (or --rootfs DIR)");
 	if (r == 0 && f.detach)
 		r = ward_error_setk(&err, WARD_E_UNSUPPORTED, 0,
 				    "run -d: detached containers need the container store (coming "
-				    "with images); run in the foreground");
+				    "next); run in the foreground");
 	if (r < 0)
 		goto out;
-	f.o.command = argv + optind;
+	f.o.command = argv + optind + (f.rootfs ? 0 : 1);
 	f.o.env = f.env;
 	f.o.cap_add = f.cap_add;
 	f.o.cap_drop = f.cap_drop;
@@ -436,17 +501,29 @@ ward_cmd_run(struct ward_cli *cli, int argc, char **argv)
 		ward_log_write(&cli->log, WARD_LOG_WARNING,
 			       "--privileged: all capabilities, no seccomp filter, no masked paths, "
 			       "all devices");
-	if (!realpath(f.rootfs, rootfs)) {
-		r = ward_error_set(&err, errno, "--rootfs '%s'", f.rootfs);
+	if ((r = make_id(f.name, id, sizeof(id), &err)) < 0)
 		goto out;
+	if (f.rootfs) {
+		if (!realpath(f.rootfs, rootfs)) {
+			r = ward_error_set(&err, errno, "--rootfs '%s'", f.rootfs);
+			goto out;
+		}
+	} else {
+		const struct ward_image_config *c;
+		if ((r = prepare_image(cli, argv[optind], id, &ir, &err)) < 0)
+			goto out;
+		c = ir.img->config;
+		img = (struct ward_image_run_config){.env = c->env, .entrypoint = c->entrypoint,
+						     .cmd = c->cmd, .workdir = c->working_dir,
+						     .user = c->user};
+		snprintf(rootfs, sizeof(rootfs), "%s", ir.rootfs);
 	}
 	rootfs_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfs_fd < 0) {
-		r = ward_error_set(&err, errno, "--rootfs '%s'", rootfs);
+		r = ward_error_set(&err, errno, "rootfs '%s'", rootfs);
 		goto out;
 	}
-	if ((r = make_id(f.name, id, sizeof(id), &err)) < 0 ||
-	    (r = ward_spec_generate(&img, &f.o, rootfs, rootfs_fd, &spec, &err)) < 0 ||
+	if ((r = ward_spec_generate(&img, &f.o, rootfs, rootfs_fd, &spec, &err)) < 0 ||
 	    (r = write_bundle(cli, id, spec, bundle, sizeof(bundle), &err)) < 0)
 		goto out;
 	if (!f.interactive && !f.o.tty) {
@@ -461,18 +538,11 @@ ward_cmd_run(struct ward_cli *cli, int argc, char **argv)
 		struct ward_create_opts co = {.id = id, .bundle = bundle};
 		r = ward_container_run(&rt, &co, false, &status, &err);
 	}
-	{
-		/* Until the container store exists every container is removed
-		 * when it exits (as with --rm). */
-		char parent[4096];
-		snprintf(parent, sizeof(parent), "%s/containers", cli->root);
-		int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd >= 0) {
-			(void)ward_fs_remove_tree(pfd, id, NULL);
-			(void)close(pfd);
-		}
-	}
 out:
+	/* Until the container store exists every container is removed when it
+	 * exits (as with --rm): its overlay, upper dir and bundle. */
+	if (id[0])
+		release_image(cli, id, &ir);
 	json_decref(spec);
 	flags_free(&f);
 	if (r < 0) {

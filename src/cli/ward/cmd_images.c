@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* ward import, ward images */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+
+#include <ward/image.h>
+
+#include "cli.h"
+#include "image/image_ops.h"
+#include "image/layers.h"
+
+int
+ward_cmd_import(struct ward_cli *cli, int argc, char **argv)
+{
+	struct ward_error *err = NULL;
+	struct ward_store *s = NULL;
+	struct ward_digest d;
+	_cleanup_close_ int fd = -1, layers = -1;
+	const char *file, *name;
+	int r;
+
+	if (argc - optind < 1 || argc - optind > 2)
+		return ward_cli_usage("import", "usage: ward import FILE|- [NAME]");
+	file = argv[optind];
+	name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	fd = strcmp(file, "-") == 0 ? dup(0) : open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ward_error_set(&err, errno, "import '%s'", file);
+		return ward_cli_fail(cli, err);
+	}
+	if ((r = ward_store_open(cli->root, true, &s, &err)) < 0 ||
+	    (layers = ward_layers_open(cli->root, &err)) < 0 ||
+	    (r = ward_image_import(s, layers, fd, name, NULL, &d, &err)) < 0) {
+		ward_store_free(s);
+		return ward_cli_fail(cli, err);
+	}
+	ward_store_free(s);
+	printf("%s\n", d.s);
+	return 0;
+}
+
+int
+ward_cmd_images(struct ward_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {0}};
+	struct ward_error *err = NULL;
+	struct ward_store *s = NULL;
+	char **names = NULL;
+	bool json = false;
+	json_t *arr;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c != 'f')
+			return ward_cli_usage("images", "invalid option");
+		if (strcmp(optarg, "json") == 0)
+			json = true;
+		else if (strcmp(optarg, "table") != 0)
+			return ward_cli_usage("images", "--format: '%s' is not table or json", optarg);
+	}
+	if ((r = ward_store_open(cli->root, true, &s, &err)) < 0 ||
+	    (r = ward_store_list(s, &names, &err)) < 0) {
+		ward_store_free(s);
+		return ward_cli_fail(cli, err);
+	}
+	arr = json_array();
+	if (!json)
+		printf("%-40s %-20s %s\n", "NAME", "IMAGE ID", "SIZE");
+	for (char **n = names; n && *n; n++) {
+		struct ward_descriptor d;
+		if (ward_store_resolve(s, *n, &d, NULL) < 0)
+			continue;
+		if (json)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "name", *n,
+							     "digest", d.digest.s, "mediaType",
+							     d.media_type, "size",
+							     (json_int_t)d.size));
+		else
+			printf("%-40s %-20.12s %lld\n", *n, ward_digest_hex(&d.digest),
+			       (long long)d.size);
+	}
+	if (json) {
+		char *t = json_dumps(arr, JSON_INDENT(2));
+		if (t)
+			puts(t);
+		free(t);
+	}
+	json_decref(arr);
+	ward_strv_free(names);
+	ward_store_free(s);
+	return 0;
+}
