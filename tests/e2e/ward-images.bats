@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Images in ward's store: import a rootfs tarball, list, run it on an overlay
+# of shared read-only layers; skopeo reads the store as an OCI layout.
+
+load helpers
+
+setup() {
+	setup_bundle
+	WARD=${WARD:-$E2E_TOP/build/test/ward}
+	[ -x "$WARD" ] || skip "build/test/ward not built"
+	WROOT=$E2E_TMP/ward-root
+	WRUN=$E2E_TMP/ward-run
+	tar -C "$ROOTFS" -czf "$E2E_TMP/rootfs.tgz" .
+}
+
+teardown() {
+	for d in "$WRUN"/*/; do
+		[ -d "$d" ] && E2E_STATE=$WRUN rt delete --force "$(basename "$d")" >/dev/null 2>&1
+	done
+	grep -o " $WROOT/[^ ]*" /proc/self/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null
+	common_teardown
+}
+
+ward() {
+	timeout -k 5 60 "$WARD" --root "$WROOT" --runroot "$WRUN" "$@" </dev/null 3>&-
+}
+
+@test "ward import + images + run IMAGE: the container runs on the image's layers" {
+	run ward import "$E2E_TMP/rootfs.tgz" busybox:1
+	assert_success
+	[[ "$output" == sha256:* ]] || fail "no digest: $output"
+	run ward images --format json
+	assert_success
+	echo "$output" | jq -e '.[0].name == "busybox:1"'
+	run ward run busybox:1 sh -c 'echo from-image; echo written > /etc/new; cat /etc/new; exit 4'
+	assert_status 4
+	assert_output_contains from-image
+	assert_output_contains written
+	# The write went to the container's upper dir, never into the shared layer.
+	[ -z "$(find "$WROOT/layers" -name new)" ] || fail "write reached the image layer"
+	[ -z "$(ls -A "$WROOT/containers")" ] || fail "container left behind"
+	! grep -q " $WROOT/" /proc/self/mounts || fail "overlay left mounted"
+}
+
+@test "ward run IMAGE: layers are unpacked once and shared" {
+	ward import "$E2E_TMP/rootfs.tgz" busybox >/dev/null
+	ward run busybox true
+	ward run busybox true
+	[ "$(ls "$WROOT/layers" | wc -l)" = 1 ] || fail "layers: $(ls "$WROOT/layers")"
+}
+
+@test "ward's store is an OCI layout skopeo reads and copies" {
+	require_cmd skopeo
+	ward import "$E2E_TMP/rootfs.tgz" busybox >/dev/null
+	run skopeo inspect "oci:$WROOT:busybox"
+	assert_success
+	echo "$output" | jq -e '.Layers | length == 1'
+	run skopeo copy "oci:$WROOT:busybox" "dir:$E2E_TMP/copy"
+	assert_success
+}
+
+@test "a tampered config blob is refused at run (exit 125), nothing runs" {
+	ward import "$E2E_TMP/rootfs.tgz" busybox >/dev/null
+	cfg=$(jq -r '.manifests[0].digest' "$WROOT/index.json" | cut -d: -f2)
+	cfgblob=$(jq -r '.config.digest' "$WROOT/blobs/sha256/$cfg" | cut -d: -f2)
+	chmod u+w "$WROOT/blobs/sha256/$cfgblob"
+	sed -i 's/bin\/sh/bin\/xx/' "$WROOT/blobs/sha256/$cfgblob"
+	run ward run busybox echo should-not-run
+	assert_status 125
+	assert_output_contains "digest"
+	assert_output_not_contains should-not-run
+}
+
+@test "ward run of an unknown image is 125 and names it" {
+	run ward run nosuchimage true
+	assert_status 125
+	assert_output_contains nosuchimage
+}
