@@ -218,4 +218,18 @@ WARD_PUBLIC int ward_registry_fetch_blob(struct ward_registry *r, const char *re
 					 const char *digest, int64_t size, uint64_t max,
 					 struct ward_store *store, struct ward_error **err);
 
+/*
+ * Pull reference (fully qualified, "host[:port]/repo[:tag|@digest]") into
+ * the store: the manifest (an index resolves to platform's, NULL: the host),
+ * its config and layers, every blob verified against its digest before it
+ * is visible; then tag it by the full reference. *ret the manifest digest,
+ * *ret_name (may be NULL; caller frees) the name it is tagged under.
+ */
+struct ward_platform;
+struct ward_digest;
+WARD_PUBLIC int ward_image_pull(const char *reference, const struct ward_registry_opts *opts,
+				const struct ward_platform *platform, struct ward_store *store,
+				struct ward_digest *ret, char **ret_name,
+				struct ward_error **err);
+
 #endif

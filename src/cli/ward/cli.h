@@ -33,5 +33,6 @@ int ward_cmd_run(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_version(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_import(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_images(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_pull(struct ward_cli *cli, int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <ward/image.h>
+#include <ward/registry.h>
 
 #include "cli.h"
 #include "image/image_ops.h"
@@ -89,5 +90,71 @@ ward_cmd_images(struct ward_cli *cli, int argc, char **argv)
 	json_decref(arr);
 	ward_strv_free(names);
 	ward_store_free(s);
+	return 0;
+}
+
+int
+ward_cmd_pull(struct ward_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tls-verify", required_argument, NULL, 't'},
+		{"cert-dir", required_argument, NULL, 'c'},
+		{"authfile", required_argument, NULL, 'a'},
+		{"platform", required_argument, NULL, 'p'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0},
+	};
+	struct ward_registry_opts ro = {.log = &cli->log};
+	struct ward_platform plat, *platform = NULL;
+	struct ward_error *err = NULL;
+	struct ward_store *s = NULL;
+	struct ward_digest d;
+	char *name = NULL;
+	bool quiet = false;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if (strcmp(optarg, "false") == 0) {
+				ro.plain_http = true;
+				ward_log_write(&cli->log, WARD_LOG_WARNING,
+					       "--tls-verify=false: plain HTTP, nothing authenticates "
+					       "the registry");
+			} else if (strcmp(optarg, "true") != 0) {
+				return ward_cli_usage("pull", "--tls-verify: true or false");
+			}
+			break;
+		case 'c':
+			ro.cert_dir = optarg;
+			break;
+		case 'a':
+			ro.auth_file = optarg;
+			break;
+		case 'p':
+			if (ward_platform_parse(optarg, &plat, &err) < 0)
+				return ward_cli_fail(cli, err);
+			platform = &plat;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			return ward_cli_usage("pull", "invalid option");
+		}
+	}
+	if (argc - optind != 1)
+		return ward_cli_usage("pull", "usage: ward pull [options] REGISTRY/REPO[:TAG|@DIGEST]");
+	if ((r = ward_store_open(cli->root, true, &s, &err)) < 0 ||
+	    (r = ward_image_pull(argv[optind], &ro, platform, s, &d, &name, &err)) < 0) {
+		ward_store_free(s);
+		return ward_cli_fail(cli, err);
+	}
+	ward_store_free(s);
+	if (!quiet)
+		printf("%s %s\n", name, d.s);
+	else
+		printf("%s\n", d.s);
+	free(name);
 	return 0;
 }

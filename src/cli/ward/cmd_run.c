@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <ward/image.h>
+#include <ward/registry.h>
 
 #include "cli.h"
 #include "image/image_ops.h"
@@ -415,12 +416,19 @@ prepare_image(struct ward_cli *cli, const char *name, const char *id, struct ima
 	struct ward_store *s = NULL;
 	_cleanup_close_ int layers = -1;
 	char **lowers = NULL, upper[4200], work[4200];
+	_cleanup_free_ char *full = NULL;
 	int n, r;
 
 	if ((r = ward_store_open(cli->root, true, &s, err)) < 0)
 		return r;
+	/* "host/repo" names the image pulled as "host/repo:latest". */
+	if (ward_store_resolve(s, name, &(struct ward_descriptor){0}, NULL) < 0) {
+		_cleanup_(ward_ref_freep) struct ward_ref *ref = NULL;
+		if (ward_ref_parse(name, &ref, NULL) == 0)
+			full = ward_ref_format(ref);
+	}
 	if ((layers = ward_layers_open(cli->root, err)) < 0 ||
-	    (r = ward_image_open(s, name, NULL, &ir->img, err)) < 0 ||
+	    (r = ward_image_open(s, full ? full : name, NULL, &ir->img, err)) < 0 ||
 	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &lowers, err)) < 0) {
 		ward_store_free(s);
 		return layers < 0 ? layers : -EIO;

@@ -12,6 +12,7 @@ static const struct ward_cmd commands[] = {
 	{"run", "run a command in a new container", ward_cmd_run},
 	{"import", "make an image from a root filesystem tarball", ward_cmd_import},
 	{"images", "list images", ward_cmd_images},
+	{"pull", "pull an image from a registry", ward_cmd_pull},
 	{"version", "print the version", ward_cmd_version},
 };
 
