@@ -66,8 +66,9 @@ for i in 1 2 3 4; do
 	rm -rf "$work/b"
 done
 skopeo copy -q --dest-tls-verify=false "oci:$oci:img" "docker://127.0.0.1:$port/bench/img:1"
-total=$(skopeo inspect --tls-verify=false "docker://127.0.0.1:$port/bench/img:1" | python3 -c 'import json,sys; print(sum(l["Size"] for l in json.load(sys.stdin)["LayersData"]))')
-echo "image: $(skopeo inspect --tls-verify=false "docker://127.0.0.1:$port/bench/img:1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["Layers"]))') layers, $((total / 1024 / 1024)) MB compressed" >&2
+raw=$(skopeo inspect --raw --tls-verify=false "docker://127.0.0.1:$port/bench/img:1")
+total=$(echo "$raw" | python3 -c 'import json,sys; print(sum(l["size"] for l in json.load(sys.stdin)["layers"]))')
+echo "image: $(echo "$raw" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["layers"]))') layers, $((total / 1024 / 1024)) MB compressed" >&2
 
 now() { date +%s.%N; }
 ward_times=() peer_times=()
