@@ -3,6 +3,7 @@
  * verified digest from index.json to config), prepare its layers. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -80,23 +81,92 @@ ward_image_open(struct ward_store *s, const char *name, const struct ward_platfo
 	return 0;
 }
 
+/* Layers are independent directories: unpack them on every core at once
+ * (gzip inflate is the cost of a pull). Each worker takes the next layer. */
+struct unpack_job {
+	struct ward_store *s;
+	int layers_fd;
+	const struct ward_image *img;
+	size_t next;              /* next layer index, taken under lock */
+	pthread_mutex_t lock;
+	struct ward_error *first; /* the first failure wins */
+};
+
+static void *
+unpack_worker(void *data)
+{
+	struct unpack_job *j = data;
+
+	for (;;) {
+		struct ward_error *e = NULL;
+		size_t i;
+
+		pthread_mutex_lock(&j->lock);
+		i = j->first ? j->img->manifest->n_layers : j->next++;
+		pthread_mutex_unlock(&j->lock);
+		if (i >= j->img->manifest->n_layers)
+			return NULL;
+		if (ward_layers_unpack_blob(j->s, j->layers_fd, &j->img->manifest->layers[i],
+					    &j->img->config->diff_ids[i], NULL, &e) < 0) {
+			pthread_mutex_lock(&j->lock);
+			if (!j->first)
+				j->first = e;
+			else
+				ward_error_free(e);
+			pthread_mutex_unlock(&j->lock);
+		}
+	}
+}
+
+static int
+unpack_all(struct ward_store *s, int layers_fd, const struct ward_image *img,
+	   struct ward_error **err)
+{
+	struct unpack_job j = {.s = s, .layers_fd = layers_fd, .img = img,
+			       .lock = PTHREAD_MUTEX_INITIALIZER};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = img->manifest->n_layers;
+	size_t workers = cpus > 1 ? (size_t)cpus : 1;
+	pthread_t tids[16];
+	size_t started = 0;
+
+	if (workers > n)
+		workers = n;
+	if (workers > WARD_ARRAY_SIZE(tids))
+		workers = WARD_ARRAY_SIZE(tids);
+	for (; started + 1 < workers; started++)
+		if (pthread_create(&tids[started], NULL, unpack_worker, &j) != 0)
+			break;
+	unpack_worker(&j); /* this thread works too */
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	if (j.first) {
+		if (err) {
+			ward_error_free(*err);
+			*err = j.first;
+		} else {
+			ward_error_free(j.first);
+		}
+		return -EIO;
+	}
+	return 0;
+}
+
 int
 ward_image_prepare_layers(struct ward_store *s, int layers_fd, const char *root,
 			  const struct ward_image *img, char ***ret, struct ward_error **err)
 {
 	size_t n = img->manifest->n_layers;
-	char **dirs = calloc(n + 1, sizeof(char *));
+	char **dirs;
 	int r;
 
+	r = unpack_all(s, layers_fd, img, err);
+	if (r < 0)
+		return r;
+	dirs = calloc(n + 1, sizeof(char *));
 	if (!dirs)
 		return ward_error_set(err, ENOMEM, "layers");
 	for (size_t i = 0; i < n; i++) {
-		r = ward_layers_unpack_blob(s, layers_fd, &img->manifest->layers[i],
-					    &img->config->diff_ids[i], NULL, err);
-		if (r < 0) {
-			ward_strv_free(dirs);
-			return r;
-		}
 		/* overlayfs lists the top layer first. */
 		dirs[n - 1 - i] = ward_strdup_printf("%s/layers/%s", root,
 						     ward_digest_hex(&img->config->diff_ids[i]));
