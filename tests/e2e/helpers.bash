@@ -523,3 +523,31 @@ common_teardown() {
 	done
 	return 0
 }
+
+# ---------------------------------------------------------------- the ward engine
+
+# setup_ward: $WARD (default build/test/ward) with its own --root ($WROOT) and
+# --runroot ($WRUN) under the test's tmpdir; skips when ward is not built.
+setup_ward() {
+	WARD=${WARD:-$E2E_TOP/build/test/ward}
+	[ -x "$WARD" ] || skip "build/test/ward not built"
+	WROOT=$E2E_TMP/ward-root
+	WRUN=$E2E_TMP/ward-run
+}
+
+# ward ARGS...: the engine on this test's roots, stdin closed, bounded in time.
+ward() {
+	timeout -k 5 120 "$WARD" --root "$WROOT" --runroot "$WRUN" "$@" </dev/null 3>&-
+}
+
+# ward_teardown: containers ward left in its runtime state, overlays under
+# $WROOT, then the common teardown.
+ward_teardown() {
+	local d
+	for d in "${WRUN:-/nonexistent}"/*/; do
+		[ -d "$d" ] && E2E_STATE=$WRUN rt delete --force "$(basename "$d")" >/dev/null 2>&1
+	done
+	[ -n "${WROOT:-}" ] && grep -o " $WROOT/[^ ]*" /proc/self/mounts 2>/dev/null |
+		xargs -r -n1 umount -l 2>/dev/null
+	common_teardown
+}

@@ -6,24 +6,14 @@ load helpers
 
 setup() {
 	setup_bundle
-	WARD=${WARD:-$E2E_TOP/build/test/ward}
-	[ -x "$WARD" ] || skip "build/test/ward not built"
-	WROOT=$E2E_TMP/ward-root
-	WRUN=$E2E_TMP/ward-run
+	setup_ward
 	tar -C "$ROOTFS" -czf "$E2E_TMP/rootfs.tgz" .
 }
 
 teardown() {
-	for d in "$WRUN"/*/; do
-		[ -d "$d" ] && E2E_STATE=$WRUN rt delete --force "$(basename "$d")" >/dev/null 2>&1
-	done
-	grep -o " $WROOT/[^ ]*" /proc/self/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null
-	common_teardown
+	ward_teardown
 }
 
-ward() {
-	timeout -k 5 60 "$WARD" --root "$WROOT" --runroot "$WRUN" "$@" </dev/null 3>&-
-}
 
 @test "ward import + images + run IMAGE: the container runs on the image's layers" {
 	run ward import "$E2E_TMP/rootfs.tgz" busybox:1

@@ -13,21 +13,14 @@ setup_file() {
 
 setup() {
 	setup_bundle
-	WARD=${WARD:-$E2E_TOP/build/test/ward}
-	[ -x "$WARD" ] || skip "build/test/ward not built"
-	WROOT=$E2E_TMP/ward-root
-	WRUN=$E2E_TMP/ward-run
+	setup_ward
 }
 
 teardown() {
 	stop_registry
-	grep -o " $WROOT/[^ ]*" /proc/self/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null
-	common_teardown
+	ward_teardown
 }
 
-ward() {
-	timeout -k 5 120 "$WARD" --root "$WROOT" --runroot "$WRUN" "$@" </dev/null 3>&-
-}
 
 push_busybox() {
 	skopeo copy -q "$@" "oci-archive:$BATS_FILE_TMPDIR/busybox.tar" \

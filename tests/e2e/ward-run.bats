@@ -6,23 +6,13 @@ load helpers
 
 setup() {
 	setup_bundle
-	WARD=${WARD:-$E2E_TOP/build/test/ward}
-	[ -x "$WARD" ] || skip "build/test/ward not built"
-	WROOT=$E2E_TMP/ward-root
-	WRUN=$E2E_TMP/ward-run
+	setup_ward
 }
 
 teardown() {
-	# Force-remove whatever a failed test left in ward's runtime state.
-	for d in "$WRUN"/*/; do
-		[ -d "$d" ] && E2E_STATE=$WRUN rt delete --force "$(basename "$d")" >/dev/null 2>&1
-	done
-	common_teardown
+	ward_teardown
 }
 
-ward() {
-	timeout -k 5 60 "$WARD" --root "$WROOT" --runroot "$WRUN" "$@" </dev/null 3>&-
-}
 
 @test "ward run: exit status, Docker's default capabilities, no_new_privs, seccomp" {
 	run ward run --rootfs "$ROOTFS" sh -c 'grep -E "^(CapEff|CapBnd|NoNewPrivs|Seccomp):" /proc/self/status; exit 7'
