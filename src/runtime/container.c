@@ -753,8 +753,11 @@ load_spec_from_state(const struct ward_state *st, struct ward_spec **ret, struct
 	return ward_spec_load_flags(st->dirfd, WARD_SPEC_NO_SECCOMP, ret, err);
 }
 
+/* Wait on exec.fifo while watching the process: 1 when a byte was read, 0
+ * at EOF (the process's end closed: execve succeeded), -ESRCH when the
+ * process exited first, other negative errno on failure. */
 static int
-wait_fifo_reader(int fifo, int pidfd, const char *id, struct ward_error **err)
+wait_fifo(int fifo, int pidfd)
 {
 	for (;;) {
 		struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
@@ -764,17 +767,33 @@ wait_fifo_reader(int fifo, int pidfd, const char *id, struct ward_error **err)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return ward_error_set(err, errno, "wait for container '%s'", id);
+			return -errno;
 		if (p[0].revents & (POLLIN | POLLHUP)) {
 			ssize_t n = read(fifo, &b, 1);
-			if (n == 1)
-				return 0;
-			if (n < 0 && errno == EAGAIN)
-				continue;
+			if (n >= 0)
+				return (int)n;
+			if (errno != EAGAIN && errno != EINTR)
+				return -errno;
 		}
 		if (p[1].revents & POLLIN)
+			return -ESRCH;
+	}
+}
+
+static int
+wait_fifo_reader(int fifo, int pidfd, const char *id, struct ward_error **err)
+{
+	for (;;) {
+		int r = wait_fifo(fifo, pidfd);
+
+		if (r == 1)
+			return 0;
+		if (r == -ESRCH)
 			return ward_error_setk(err, WARD_E_STATE, ESRCH,
 					       "container '%s' exited before it could start", id);
+		if (r < 0)
+			return ward_error_set(err, -r, "wait for container '%s'", id);
+		/* EOF before the byte: no writer yet; the pidfd tells a death. */
 	}
 }
 
@@ -783,21 +802,8 @@ wait_fifo_reader(int fifo, int pidfd, const char *id, struct ward_error **err)
 static void
 wait_exec(int fifo, int pidfd)
 {
-	for (;;) {
-		struct pollfd p[2] = {{.fd = fifo, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
-		char b;
-		int r = poll(p, 2, -1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || (p[1].revents & POLLIN))
-			return;
-		if (p[0].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(fifo, &b, 1);
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-				return;
-		}
-	}
+	while (wait_fifo(fifo, pidfd) == 1)
+		;
 }
 
 int
