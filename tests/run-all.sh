@@ -23,7 +23,11 @@ count_tap() {
 	pass=$((pass + p)) skip=$((skip + s)) fail=$((fail + f))
 	if [ "$f" -gt 0 ]; then
 		failed_names+=("$name")
-		grep -Ei '^not ok' "$file" | grep -Evi '# skip' | sed "s|^|  $name: |"
+		# Each failure with the diagnostics bats prints after it (the
+		# lines starting with "#"), so a CI log alone shows why.
+		awk -v n="$name" '
+			/^(not )?ok [0-9]+/ { show = ($1 == "not" && tolower($0) !~ /# skip/); lines = 0 }
+			show && lines++ < 25 { print "  " n ": " $0 }' "$file"
 	fi
 }
 

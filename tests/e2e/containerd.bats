@@ -229,7 +229,10 @@ cgroup_file() {
 	local cmd
 	cmd=$(ctr_cmdline run --runc-binary "$OCI_RUNTIME" --fifo-dir "$CTRD_DIR/fifo" \
 		--rm -t "$CTRD_IMAGE" "$ID" sh -c 'tty; stty size; echo tty-ok')
-	run script -qec "$cmd" /dev/null </dev/null
+	# exec: whatever $SHELL script(1) picks (dash when SHELL is unset, as in
+	# CI), timeout must lead the pty's session, or its own process group is
+	# a background one and ctr stops on SIGTTOU setting the terminal raw.
+	run script -qec "exec $cmd" /dev/null </dev/null
 	[ "$status" -eq 0 ]
 	output=${output//$'\r'/}
 	[[ $output == */dev/pts/* ]]
@@ -243,7 +246,10 @@ cgroup_file() {
 	local cmd
 	cmd=$(ctr_cmdline tasks exec --fifo-dir "$CTRD_DIR/fifo" -t --exec-id tty1 \
 		"$ID" sh -c 'tty; echo exec-tty-ok')
-	run script -qec "$cmd" /dev/null </dev/null
+	# exec: whatever $SHELL script(1) picks (dash when SHELL is unset, as in
+	# CI), timeout must lead the pty's session, or its own process group is
+	# a background one and ctr stops on SIGTTOU setting the terminal raw.
+	run script -qec "exec $cmd" /dev/null </dev/null
 	[ "$status" -eq 0 ]
 	output=${output//$'\r'/}
 	[[ $output == */dev/pts/* ]]
