@@ -13,7 +13,7 @@ CC       ?= gcc
 CLANG    ?= clang
 WERROR   ?= 1
 V        ?= 0
-PKGS     := jansson libseccomp libarchive libcrypto libcurl
+PKGS     := jansson libseccomp libarchive libcrypto libcurl sqlite3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
