@@ -119,8 +119,9 @@ demo: deps
 	$(Q)scripts/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory build/ward-oci
+	$(Q)$(MAKE) --no-print-directory build/ward-oci build/ward
 	$(Q)bench/runtime.sh
+	$(Q)bench/run.sh
 
 format:
 	clang-format -i $$(find src include tests -name '*.[ch]')
