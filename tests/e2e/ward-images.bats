@@ -49,6 +49,31 @@ teardown() {
 	assert_success
 }
 
+@test "umoci reads ward's store and unpacks the image to a runnable bundle" {
+	require_cmd umoci
+	ward import "$E2E_TMP/rootfs.tgz" busybox:1 >/dev/null
+	run umoci ls --layout "$WROOT"
+	assert_success
+	assert_output_contains "busybox:1"
+	run umoci unpack --image "$WROOT:busybox:1" "$E2E_TMP/umoci-bundle"
+	assert_success
+	[ -x "$E2E_TMP/umoci-bundle/rootfs/bin/busybox" ] || fail "umoci unpacked no busybox"
+	jq -e '.ociVersion' "$E2E_TMP/umoci-bundle/config.json" >/dev/null
+}
+
+@test "an image skopeo writes into ward's store (oci: transport) runs in ward" {
+	require_cmd skopeo
+	"$E2E_TOP/scripts/mkimage.sh" -r localhost/skopeo/bb:1 "$E2E_TMP/bb.tar" >/dev/null
+	run skopeo copy "oci-archive:$E2E_TMP/bb.tar" "oci:$WROOT:localhost/skopeo/bb:1"
+	assert_success
+	run ward images --format json
+	assert_success
+	echo "$output" | jq -e 'map(.name) | index("localhost/skopeo/bb:1") != null'
+	run ward run --rm localhost/skopeo/bb:1 sh -c 'echo from-skopeo'
+	assert_success
+	assert_output_contains from-skopeo
+}
+
 @test "a tampered config blob is refused at run (exit 125), nothing runs" {
 	ward import "$E2E_TMP/rootfs.tgz" busybox >/dev/null
 	cfg=$(jq -r '.manifests[0].digest' "$WROOT/index.json" | cut -d: -f2)
