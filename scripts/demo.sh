@@ -1,11 +1,17 @@
 #!/bin/bash
-# make demo: a container from a local busybox bundle, hardening visible.
+# make demo: a container from a local busybox bundle, hardening visible; then
+# the engine: a locally built image loaded, run, listed, logged, exec'd, removed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 oci=$top/build/ward-oci
 work=$(mktemp -d /tmp/ward-demo.XXXXXX)
 state=$work/state
-trap 'rm -rf "$work"' EXIT
+# Unmount anything left under $work (a container's overlay) before removing it.
+cleanup() {
+	grep -o " $work/[^ ]*" /proc/self/mounts 2>/dev/null | xargs -r -n1 umount -l 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "building a bundle from Debian's busybox-static"
@@ -38,3 +44,26 @@ sleep 0.2
 "$oci" --root "$state" state demo2 | jq -c '{id, status}'
 "$oci" --root "$state" delete demo2
 echo "deleted; containers left: $("$oci" --root "$state" list -q | wc -l)"
+
+# ---------------------------------------------------------------- the engine
+ward=$top/build/ward
+W=("$ward" --root "$work/ward-root" --runroot "$work/ward-run")
+say "ward: an OCI image built locally from busybox-static, loaded into ward's store"
+"$top/scripts/mkimage.sh" -r localhost/demo/busybox:1 "$work/busybox.tar" >/dev/null
+"${W[@]}" load -i "$work/busybox.tar"
+"${W[@]}" images
+
+say "ward run (foreground): the image's hardening is ward's default"
+"${W[@]}" run --rm localhost/demo/busybox:1 sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo "pid in container: $$"'
+
+say "ward run -d: a detached container, then ward ps and ward logs"
+"${W[@]}" run -d --name demo-web localhost/demo/busybox:1 \
+	sh -c 'i=0; while [ $i -lt 3 ]; do echo "tick $i"; i=$((i+1)); sleep 0.2; done; sleep 30' >/dev/null
+sleep 1
+"${W[@]}" ps
+"${W[@]}" logs demo-web
+"${W[@]}" exec demo-web sh -c 'echo "exec in demo-web: $(hostname)"'
+"${W[@]}" stop -t 1 demo-web >/dev/null
+"${W[@]}" ps -a
+"${W[@]}" rm demo-web >/dev/null
+echo "removed; containers left: $("${W[@]}" ps -aq | wc -l)"

@@ -2,9 +2,10 @@
 # Install the Debian 12 packages ward builds and tests with, only when missing.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev libjansson-dev libseccomp-dev
-libcmocka-dev bats busybox-static crun runc containerd iproute2 jq procps
+libcmocka-dev bats busybox-static rpm crun runc containerd iproute2 jq procps
 libarchive-dev libssl-dev libcurl4-openssl-dev skopeo umoci docker-registry apache2-utils openssl
-libsqlite3-dev sqlite3"
+libsqlite3-dev sqlite3 libsodium-dev
+libisal-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -319,4 +319,176 @@ struct ward_unpack_result {
 WARD_PUBLIC int ward_layer_unpack(int src_fd, int dest_dirfd, const struct ward_unpack_opts *o,
 				  struct ward_unpack_result *ret, struct ward_error **err);
 
+/* ==== archives and disk use (src/image/archive.c) ========================= */
+
+/*
+ * `ward save` / `ward load`: images as one tar stream, in the two formats
+ * podman and skopeo speak.
+ *   oci-archive     a tar of an OCI image layout (oci-layout, index.json
+ *                   whose entries carry org.opencontainers.image.ref.name,
+ *                   blobs/sha256/<hex>); blobs are copied byte for byte, so
+ *                   manifest digests survive a round trip.
+ *   docker-archive  `docker save`: manifest.json [{Config, RepoTags, Layers}],
+ *                   <config hex>.json and <diff id hex>/layer.tar, each layer
+ *                   an uncompressed tar (stored gzip/zstd layers are
+ *                   decompressed while they stream into the archive).
+ */
+enum ward_archive_format {
+	WARD_ARCHIVE_DOCKER = 0, /* podman's default */
+	WARD_ARCHIVE_OCI,
+};
+
+#define WARD_ARCHIVE_MAX_MEMBERS 8192u /* tar headers read from one archive */
+/* Blobs spooled at once: each holds an open ingest file until it is
+ * committed or dropped, so this stays well below a default RLIMIT_NOFILE. */
+#define WARD_ARCHIVE_MAX_BLOBS 512u
+#define WARD_ARCHIVE_MAX_IMAGES 128u /* manifest.json / index.json entries */
+#define WARD_ARCHIVE_MAX_TAGS 64u    /* RepoTags of one image */
+#define WARD_ARCHIVE_NAME_MAX 1024u  /* bytes in a member name */
+#define WARD_ARCHIVE_MAX_BYTES WARD_BLOB_MAX /* all members together (gzip bombs) */
+/* Members up to WARD_MANIFEST_MAX are also kept in memory (configs and
+ * manifests are read back before anything is committed), within this total. */
+#define WARD_ARCHIVE_SMALL_BUDGET (64u << 20)
+
+/* "docker-archive" or "oci-archive"; anything else is -EINVAL naming it. */
+WARD_PUBLIC int ward_archive_format_parse(const char *s, enum ward_archive_format *ret,
+					  struct ward_error **err);
+
+/*
+ * Write the images `names` (NULL-terminated, at least one; tags in the store;
+ * an index resolves to the host's platform) to out_fd as one tar archive.
+ * Every blob is digest-verified while it streams out, and a decompressed
+ * layer must hash to its diff id; on error the stream is incomplete and the
+ * caller must discard it (the CLI writes to a temp file and renames).
+ */
+WARD_PUBLIC int ward_archive_save(struct ward_store *s, char *const *names,
+				  enum ward_archive_format fmt, int out_fd,
+				  struct ward_error **err);
+
+/*
+ * Read an oci-archive or docker-archive (plain tar, gzip or zstd; detected
+ * from the content: manifest.json makes it a docker-archive, else index.json
+ * an OCI layout) from in_fd as a stream, never extracting anything to disk.
+ * Every regular member is spooled into the store's ingest/ as it arrives
+ * and hashed; blobs/sha256/<hex> members must hash to their name, docker
+ * layers to the config's rootfs.diff_ids (compressed docker layers are
+ * refused). Only once every image resolved are its blobs committed and its
+ * names tagged (RepoTags or ref.name; an image with neither is tagged by its
+ * manifest digest). Refused, naming the member, with nothing committed or
+ * tagged and the ingest files removed: absolute names or `..`, symlinks
+ * (but for the `<hex>/layer.tar` links docker and skopeo add for old readers:
+ * skipped, never followed, refused when manifest.json names one), hard links,
+ * devices and sparse files, duplicate members, JSON members over
+ * WARD_MANIFEST_MAX, more than the limits above, digest mismatches, missing
+ * blobs, truncated archives (WARD_E_DENIED for forgeries and limits,
+ * WARD_E_INVALID for malformed input). *ret_names (NULL-terminated, caller
+ * frees with ward_strv_free) lists the names tagged; returns their count.
+ */
+WARD_PUBLIC int ward_archive_load(struct ward_store *s, int in_fd, char ***ret_names,
+				  struct ward_error **err);
+
+/*
+ * Disk use of the store and the layer cache, for `ward system df`. in_use:
+ * manifest digests containers were made from (ward_ctr_db_images_in_use),
+ * NULL-terminated, may be NULL. Reclaimable is what ward_store_prune with
+ * all=true would free.
+ */
+struct ward_store_usage {
+	size_t images, images_active;       /* distinct manifests tagged or in use */
+	uint64_t images_bytes;              /* every blob in blobs/sha256 */
+	uint64_t images_reclaimable;
+	size_t layers, layers_active;       /* <root>/layers/<diff id> */
+	uint64_t layers_bytes;              /* allocated blocks, hard links per name */
+	uint64_t layers_reclaimable;
+};
+
+WARD_PUBLIC int ward_store_usage(struct ward_store *s, int layers_fd, char *const *in_use,
+				 struct ward_store_usage *ret, struct ward_error **err);
+
+struct ward_prune_result {
+	size_t images;  /* names untagged (all=true only) */
+	size_t blobs;   /* blobs removed */
+	size_t layers;  /* unpacked layers removed */
+	uint64_t bytes; /* blob bytes and layer blocks freed */
+};
+
+/*
+ * `ward system prune`: with all, untag every image no container uses (by
+ * its tag's digest or the manifest it resolves to); then remove every blob
+ * not reachable from a remaining tag or an in_use digest (ward_store_gc),
+ * and every unpacked layer that no remaining image, in_use image or mounted
+ * overlay (from /proc/self/mountinfo) uses. The keep sets are computed in
+ * full before anything is removed: an image whose manifest or config cannot
+ * be read aborts with nothing removed, since its layers are unknown. A layer
+ * is renamed away before it is deleted, so a concurrent run never takes a
+ * half-removed layer for an unpacked one.
+ */
+WARD_PUBLIC int ward_store_prune(struct ward_store *s, int layers_fd, char *const *in_use,
+				 bool all, struct ward_prune_result *ret, struct ward_error **err);
+
+/* Allocated bytes (st_blocks) below dirfd/name, not following symlinks or
+ * crossing mounts; a missing name is 0. */
+WARD_PUBLIC int ward_dir_usage(int dirfd, const char *name, uint64_t *ret,
+			       struct ward_error **err);
+
+/* ==== container changes (src/image/diff.c) =============================== */
+
+/*
+ * `ward diff`: what a container changed in its image, read from its
+ * overlay upper directory as containers/storage and Docker read it.
+ */
+#define WARD_DIFF_MAX_ENTRIES 1000000u /* names read from one upper dir */
+#define WARD_DIFF_MAX_DEPTH WARD_LAYER_MAX_DEPTH
+
+enum ward_change_kind {
+	WARD_CHANGE_MODIFIED, /* "C" */
+	WARD_CHANGE_ADDED,    /* "A" */
+	WARD_CHANGE_DELETED,  /* "D" */
+};
+
+struct ward_change {
+	enum ward_change_kind kind;
+	char *path; /* absolute in the container, "/etc/passwd" */
+};
+
+struct ward_diff_limits {
+	uint64_t max_entries; /* 0: WARD_DIFF_MAX_ENTRIES */
+	unsigned max_depth;   /* 0: WARD_DIFF_MAX_DEPTH */
+};
+
+/* 'C', 'A' or 'D' (podman's letters). */
+WARD_PUBLIC char ward_change_kind_letter(enum ward_change_kind k);
+
+/*
+ * Walk upper_fd (the overlay's upper dir) against lower_fds[0..n_lowers)
+ * (the image's layer dirs, TOP first, as overlayfs lists them) and list the
+ * changes in walk order (sorted names, a directory before its contents):
+ *   - a whiteout (char device 0:0) is D;
+ *   - an opaque directory (trusted.overlay.opaque=y) is C, and everything
+ *     under it is A (the lower contents are hidden);
+ *   - a path the image has (resolved as overlayfs does: whiteouts, opaque
+ *     dirs and non-directories in upper layers hide the lower ones) is C,
+ *     except a directory with the same mode, size and mtime (copied up only
+ *     because something below it changed); anything else is A;
+ *   - the parent directory of an A or D is reported as C (once, before its
+ *     first change) even when it looks unchanged, the root never.
+ * Symlinks are reported, never followed; lookups in the layers never follow
+ * symlinks either. More than lim->max_entries names or directories deeper
+ * than lim->max_depth (lim may be NULL) are WARD_E_DENIED naming the path.
+ * *ret (free with ward_changes_free) and *ret_n are written on success.
+ */
+WARD_PUBLIC int ward_diff_overlay(int upper_fd, const int *lower_fds, size_t n_lowers,
+				  const struct ward_diff_limits *lim, struct ward_change **ret,
+				  size_t *ret_n, struct ward_error **err);
+WARD_PUBLIC void ward_changes_free(struct ward_change *v, size_t n);
+
+/*
+ * The layer directories (<root>/layers/<diff id hex>, top first) of the
+ * image whose manifest (or index: the host's entry) has manifest_digest,
+ * read from the store at root with every blob digest-verified. *ret is
+ * NULL-terminated (ward_strv_free); returns the count.
+ */
+WARD_PUBLIC int ward_image_lower_dirs(const char *root, const char *manifest_digest,
+				      char ***ret, struct ward_error **err);
+
 #endif

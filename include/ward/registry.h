@@ -106,6 +106,9 @@ ward_authfile_freep(struct ward_authfile **a)
 #define WARD_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define WARD_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 
+struct ward_registry_progress;
+struct ward_registry_layer_sink;
+
 /* Zero-initialise; every 0 means the default in brackets. */
 struct ward_registry_opts {
 	const char *auth_file; /* containers auth.json; NULL: anonymous */
@@ -121,6 +124,60 @@ struct ward_registry_opts {
 	long retry_delay_ms;	    /* first backoff, then x4 [200] */
 	unsigned max_redirects;	    /* [5] */
 	const struct ward_log *log; /* optional debug sink */
+	/* Pull: blobs downloaded at once (the layers, biggest first) [6]; at
+	 * most WARD_REGISTRY_PARALLEL_MAX. */
+	unsigned max_parallel;
+	/* Pull: per-blob progress (see struct ward_registry_progress), NULL:
+	 * none. Called from the downloading threads, possibly at once: the
+	 * callback serialises itself. It must not call back into the pull. */
+	void (*progress)(void *opaque, const struct ward_registry_progress *p);
+	void *progress_opaque;
+	/* Pull: unpack each layer while it downloads (NULL: blobs only). */
+	const struct ward_registry_layer_sink *layer_sink;
+};
+
+#define WARD_REGISTRY_PARALLEL_MAX 16
+
+enum ward_registry_progress_event {
+	WARD_PROGRESS_START, /* about to download (done is 0) */
+	WARD_PROGRESS_BYTES, /* done grew (each 256 KiB or more, and at the last byte) */
+	WARD_PROGRESS_DONE,  /* verified and stored (done == total) */
+	WARD_PROGRESS_SKIP,  /* the store had it already */
+	WARD_PROGRESS_FAIL,
+};
+
+struct ward_registry_progress {
+	enum ward_registry_progress_event event;
+	const char *digest; /* "sha256:..." of the blob */
+	bool is_layer;	    /* false for the config */
+	size_t index;	    /* layer index in the manifest (0 for the config) */
+	size_t n_layers;
+	uint64_t done;	    /* bytes received so far (resumed transfers count once) */
+	int64_t total;	    /* from the manifest's descriptor, -1 when unknown */
+};
+
+/*
+ * Where a pull streams each layer while it downloads, so `ward pull` leaves
+ * the layers unpacked (the CLI wires it to src/image/layers.h). The
+ * registry calls, per layer: has (skip the layer when its blob is stored
+ * and it is in place), begin, write (each byte once, in order), then
+ * finish once the blob digest verified (0: the diff id verified too); and
+ * after every layer finished, sync once, then commit each. Any failure:
+ * abort for every stream not committed. Streams are used from one thread
+ * at a time, but different streams from different threads.
+ */
+struct ward_descriptor;
+struct ward_digest;
+struct ward_registry_layer_sink {
+	void *opaque;
+	bool (*has)(void *opaque, const struct ward_digest *diff_id);
+	int (*begin)(void *opaque, const struct ward_descriptor *layer,
+		     const struct ward_digest *diff_id, void **ret_stream, struct ward_error **err);
+	int (*write)(void *stream, const void *buf, size_t len, struct ward_error **err);
+	int (*finish)(void *stream, struct ward_error **err);
+	int (*sync)(void *opaque, struct ward_error **err);
+	int (*commit)(void *stream, struct ward_error **err); /* consumes the stream */
+	void (*abort)(void *stream);			      /* consumes the stream */
 };
 
 struct ward_registry;
@@ -135,6 +192,12 @@ WARD_PUBLIC int ward_registry_init(struct ward_error **err);
 WARD_PUBLIC int ward_registry_new(const char *registry, const struct ward_registry_opts *opts,
 				  struct ward_registry **ret, struct ward_error **err);
 WARD_PUBLIC void ward_registry_free(struct ward_registry *r);
+/* A second client for the same registry, for another thread: the same
+ * options and credentials, a copy of the token cache (no new token
+ * round trip), its own curl handle. It borrows r's auth file: free it
+ * before r. */
+WARD_PUBLIC int ward_registry_clone(const struct ward_registry *r, struct ward_registry **ret,
+				    struct ward_error **err);
 static inline void
 ward_registry_freep(struct ward_registry **r)
 {
@@ -191,6 +254,13 @@ WARD_PUBLIC int ward_registry_get_blob(struct ward_registry *r, const char *repo
 				       const char *digest, int64_t expected_size, uint64_t max,
 				       ward_registry_write_fn write, void *opaque,
 				       struct ward_error **err);
+/* The same without the sha256 here, for a write callback that verifies the
+ * digest itself before anything is used (the store's blob writer does on
+ * commit): one hash pass less over every layer a pull downloads. */
+WARD_PUBLIC int ward_registry_get_blob_unhashed(struct ward_registry *r, const char *repo,
+						const char *digest, int64_t expected_size,
+						uint64_t max, ward_registry_write_fn write,
+						void *opaque, struct ward_error **err);
 /* HEAD a blob: 0 (and its size when ret_size) when present, -ENOENT (err
  * untouched) when not. */
 WARD_PUBLIC int ward_registry_head_blob(struct ward_registry *r, const char *repo,
@@ -224,6 +294,10 @@ WARD_PUBLIC int ward_registry_fetch_blob(struct ward_registry *r, const char *re
  * its config and layers, every blob verified against its digest before it
  * is visible; then tag it by the full reference. *ret the manifest digest,
  * *ret_name (may be NULL; caller frees) the name it is tagged under.
+ * Layers download opts->max_parallel at a time (biggest first), each on a
+ * clone of the client; with opts->layer_sink each is unpacked while it
+ * arrives and published only when every layer verified (blob digest and
+ * diff id). The first failure stops the others; nothing is tagged then.
  */
 struct ward_platform;
 struct ward_digest;
@@ -231,5 +305,100 @@ WARD_PUBLIC int ward_image_pull(const char *reference, const struct ward_registr
 				const struct ward_platform *platform, struct ward_store *store,
 				struct ward_digest *ret, char **ret_name,
 				struct ward_error **err);
+
+/* ==== push (src/registry/push.c) ========================================= */
+
+struct ward_push_result {
+	char digest[80];	/* what the registry now serves under the tag: the local
+				 * manifest's (or index's) digest, same bytes */
+	unsigned blobs_pushed;	/* configs and layers uploaded */
+	unsigned blobs_present; /* skipped: a HEAD found them in the registry */
+	unsigned manifests;	/* manifests PUT (an index's children, then the top) */
+	uint64_t bytes_pushed;	/* blob bytes uploaded */
+};
+
+/*
+ * Push the image the store names `name` (an index.json ref name) to
+ * destination ("host[:port]/repo[:tag]", fully qualified; a digest-only
+ * destination must equal the local digest). Config and layers go first,
+ * streamed from the store's files as stored (compressed, never read whole
+ * into memory) after a HEAD shows the registry lacks them; then the
+ * manifest's exact bytes, so the registry's digest is the local one. An
+ * index pushes each child manifest (which must all be in the store) by
+ * digest, then itself under the tag. Auth asks for "pull,push". *ret is
+ * written on success only.
+ */
+WARD_PUBLIC int ward_image_push(struct ward_store *store, const char *name,
+				const char *destination, const struct ward_registry_opts *opts,
+				struct ward_push_result *ret, struct ward_error **err);
+
+/* ==== registries.conf (src/registry/registries.c) ======================== */
+
+#define WARD_REGISTRIES_CONF_DEFAULT "/etc/containers/registries.conf"
+#define WARD_REGISTRIES_CONF_MAX (1u << 20)
+#define WARD_REGISTRIES_MAX 64 /* search registries, [[registry]] tables */
+#define WARD_REGISTRIES_ALIASES_MAX 1024
+
+enum ward_short_name_mode {
+	WARD_SHORT_NAME_ENFORCING = 0, /* the default: several search registries is an error */
+	WARD_SHORT_NAME_PERMISSIVE,    /* several: try them in order */
+	WARD_SHORT_NAME_DISABLED,      /* several: try them in order; [aliases] unused */
+};
+WARD_PUBLIC const char *ward_short_name_mode_name(enum ward_short_name_mode m);
+
+struct ward_registry_alias {
+	char *name, *value; /* "busybox" = "docker.io/library/busybox" */
+	unsigned line;
+};
+
+struct ward_registry_entry {
+	char *prefix, *location; /* either may be NULL */
+	bool insecure, blocked;
+	unsigned line;
+};
+
+/* The subset of containers-registries.conf(5) ward reads. */
+struct ward_registries_conf {
+	char *path;   /* where it came from, for messages */
+	char **search; /* unqualified-search-registries, NULL-terminated; NULL when unset */
+	size_t n_search;
+	unsigned search_line;
+	enum ward_short_name_mode mode;
+	struct ward_registry_alias *aliases;
+	size_t n_aliases;
+	struct ward_registry_entry *registries;
+	size_t n_registries;
+};
+
+/* Parse (buf, len) of TOML, at most WARD_REGISTRIES_CONF_MAX bytes; name is
+ * used in messages ("FILE:LINE: ..."). Unsupported constructs are errors
+ * (WARD_E_UNSUPPORTED), never ignored. The caller owns *ret. */
+WARD_PUBLIC int ward_registries_conf_parse(const char *buf, size_t len, const char *name,
+					   struct ward_registries_conf **ret,
+					   struct ward_error **err);
+/* Load path; NULL means $WARD_REGISTRIES_CONF, else
+ * WARD_REGISTRIES_CONF_DEFAULT, whose absence gives an empty config. */
+WARD_PUBLIC int ward_registries_conf_load(const char *path, struct ward_registries_conf **ret,
+					  struct ward_error **err);
+WARD_PUBLIC void ward_registries_conf_free(struct ward_registries_conf *c);
+static inline void
+ward_registries_conf_freep(struct ward_registries_conf **c)
+{
+	ward_registries_conf_free(*c);
+	*c = NULL;
+}
+/*
+ * The fully qualified references to try for name, in order, as a
+ * NULL-terminated vector (caller frees, ward_strv_free); returns the count.
+ * A qualified name gives itself. A short name gives its [aliases] entry,
+ * else the one search registry, else (several) all of them in order unless
+ * short-name-mode is enforcing, which is an error on that ambiguity (ward
+ * never prompts). No search registries: an error telling to qualify the
+ * name or configure unqualified-search-registries. A blocked [[registry]]
+ * is WARD_E_DENIED; one remapping location or setting insecure is
+ * WARD_E_UNSUPPORTED. *ret_short (may be NULL) says whether name was short.
+ */
+WARD_PUBLIC int ward_registries_resolve(const struct ward_registries_conf *c, const char *name,
+					char ***ret, bool *ret_short, struct ward_error **err);
 
 #endif

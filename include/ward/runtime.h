@@ -388,7 +388,12 @@ struct ward_run_opts {
 	const struct ward_volume *volumes;
 	size_t n_volumes;
 	char **tmpfs;             /* container paths */
+	const char *init_path;    /* --init: host path of ward-init, bind-mounted read-only at
+				     WARD_INIT_DEST and run as PID 1 with the command after "--" */
 };
+
+#define WARD_INIT_DEST "/run/ward-init"
+
 
 /*
  * Build config.json (as JSON) for rootfs from the image's run config and the

@@ -95,6 +95,9 @@ WARD_PUBLIC void ward_error_free(struct ward_error *e);
 static inline void
 ward_error_freep(struct ward_error **e)
 {
+	/* Callers pass the err they were given, which may be NULL (no report wanted). */
+	if (!e)
+		return;
 	ward_error_free(*e);
 	*e = NULL;
 }

@@ -247,6 +247,11 @@ build_args(const struct ward_image_run_config *img, const struct ward_run_opts *
 {
 	json_t *args = json_array();
 
+	/* --init: ward-init is PID 1 and runs the command as its child. */
+	if (o->init_path) {
+		json_array_append_new(args, json_string(WARD_INIT_DEST));
+		json_array_append_new(args, json_string("--"));
+	}
 	/* Docker's rule: --entrypoint replaces the image's entrypoint and drops
 	 * its cmd; a command on the line replaces the image's cmd. */
 	if (o->has_entrypoint) {
@@ -263,7 +268,7 @@ build_args(const struct ward_image_run_config *img, const struct ward_run_opts *
 		for (char **p = img->cmd; p && *p; p++)
 			json_array_append_new(args, json_string(*p));
 	}
-	if (json_array_size(args) == 0) {
+	if (json_array_size(args) == (o->init_path ? 2 : 0)) {
 		json_decref(args);
 		return ward_error_set(err, EINVAL,
 				      "no command: the image has no entrypoint or cmd; give one");
@@ -314,6 +319,17 @@ add_user_mounts(json_t *mounts, const struct ward_run_opts *o, struct ward_error
 				      json_pack("{s:s, s:s, s:s, s:[s,s,s]}", "destination",
 						v->destination, "type", "bind", "source", v->source,
 						"options", "rbind", v->readonly ? "ro" : "rw", "nosuid"));
+	}
+	if (o->init_path) {
+		/* Read-only and nosuid: the container can run ward-init, never
+		 * replace it (writing through /proc/1/exe meets EROFS). */
+		if (o->init_path[0] != '/')
+			return ward_error_set(err, EINVAL, "--init: '%s' is not an absolute path",
+					      o->init_path);
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s,s,s,s]}", "destination",
+							WARD_INIT_DEST, "type", "bind", "source",
+							o->init_path, "options", "bind", "ro",
+							"nosuid", "nodev"));
 	}
 	for (char **t = o->tmpfs; t && *t; t++) {
 		if (ward_spec_check_container_path(*t, "--tmpfs", err) < 0)

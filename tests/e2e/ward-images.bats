@@ -22,7 +22,7 @@ teardown() {
 	run ward images --format json
 	assert_success
 	echo "$output" | jq -e '.[0].name == "busybox:1"'
-	run ward run busybox:1 sh -c 'echo from-image; echo written > /etc/new; cat /etc/new; exit 4'
+	run ward run --rm busybox:1 sh -c 'echo from-image; echo written > /etc/new; cat /etc/new; exit 4'
 	assert_status 4
 	assert_output_contains from-image
 	assert_output_contains written

@@ -17,6 +17,7 @@ struct ward_cli {
 	const char *root;       /* --root: images, layers, containers */
 	const char *run_root;   /* --runroot: state of live containers */
 	struct ward_log log;
+	char init_path[4096];   /* --init: ward-init found by ward_cli_find_init */
 };
 
 struct ward_cmd {
@@ -34,5 +35,68 @@ int ward_cmd_version(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_import(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_images(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_pull(struct ward_cli *cli, int argc, char **argv);
+/* containers (cmd_containers.c, cmd_ps.c, cmd_logs.c, cmd_inspect.c) */
+int ward_cmd_ps(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_logs(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_stop(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_kill(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_rm(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_start(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_restart(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_wait(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_inspect(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_container(struct ward_cli *cli, int argc, char **argv);
+/* save, load, system df|prune (cmd_archive.c, cmd_system.c) */
+int ward_cmd_save(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_load(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_system(struct ward_cli *cli, int argc, char **argv);
+/* exec, top, diff (cmd_exec.c, cmd_top.c, cmd_diff.c) */
+int ward_cmd_exec(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_top(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_diff(struct ward_cli *cli, int argc, char **argv);
+struct ward_ctr_record;
+/* The record of id_or_name (125 "no container with name or ID" when none)
+ * and, when running is set, its live OCI state's pid, refusing a container
+ * that is not running (WARD_E_STATE naming it). */
+int ward_cli_container(struct ward_cli *cli, const char *id_or_name, bool running,
+		       struct ward_ctr_record **ret, pid_t *ret_pid, struct ward_error **err);
+/* --init: ward-init from $WARD_INIT_PATH, else beside the ward binary (or
+ * one directory up, for build/test/ward), into cli->init_path. */
+int ward_cli_find_init(struct ward_cli *cli, const char **ret, struct ward_error **err);
+/* push, login, tag, rmi, image (cmd_push.c, cmd_login.c, cmd_image.c) */
+int ward_cmd_push(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_login(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_logout(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_tag(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_rmi(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_image(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_image_inspect(struct ward_cli *cli, int argc, char **argv);
+/* `ward image inspect NAME` as a JSON object (podman's fields); for the
+ * generic `ward inspect`. */
+int ward_cli_image_inspect(struct ward_cli *cli, const char *name, json_t **ret,
+			   struct ward_error **err);
+struct ward_store;
+struct ward_descriptor;
+struct ward_registry_opts;
+struct ward_platform;
+struct ward_digest;
+/* A store name, "host/repo" (its ":latest"), "name" (its ":latest") or an
+ * image ID (digest or unique prefix of >= 4 hex); *ret_name the store name. */
+int ward_cli_image_lookup(struct ward_store *s, const char *name, char **ret_name,
+			  struct ward_descriptor *ret, struct ward_error **err);
+/* The auth.json path: flag, else $REGISTRY_AUTH_FILE, else
+ * $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/UID/auth.json
+ * (podman's). malloc'd, NULL on ENOMEM. */
+char *ward_cli_authfile(const char *flag);
+/* --tls-verify=true|false into ro (false warns); else a usage error. */
+int ward_cli_tls_verify(struct ward_cli *cli, const char *cmd, const char *arg,
+			struct ward_registry_opts *ro);
+/* Pull name, resolving a short one through registries.conf (path NULL:
+ * $WARD_REGISTRIES_CONF or /etc/containers/registries.conf); logs how a
+ * short name was resolved. Arguments as ward_image_pull. */
+int ward_cli_pull(struct ward_cli *cli, const char *registries_conf, const char *name,
+		  const struct ward_registry_opts *ro, const struct ward_platform *platform,
+		  struct ward_store *s, struct ward_digest *ret, char **ret_name,
+		  struct ward_error **err);
 
 #endif

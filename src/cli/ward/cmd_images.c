@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "image/image_ops.h"
 #include "image/layers.h"
+#include "progress.h"
 
 int
 ward_cmd_import(struct ward_cli *cli, int argc, char **argv)
@@ -102,9 +103,15 @@ ward_cmd_pull(struct ward_cli *cli, int argc, char **argv)
 		{"authfile", required_argument, NULL, 'a'},
 		{"platform", required_argument, NULL, 'p'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"registries-conf", required_argument, NULL, 'R'},
 		{0},
 	};
 	struct ward_registry_opts ro = {.log = &cli->log};
+	struct ward_registry_layer_sink sink;
+	struct ward_progress *pg = NULL;
+	_cleanup_close_ int layers = -1;
+	_cleanup_free_ char *authfile = NULL;
+	const char *registries_conf = NULL;
 	struct ward_platform plat, *platform = NULL;
 	struct ward_error *err = NULL;
 	struct ward_store *s = NULL;
@@ -139,17 +146,36 @@ ward_cmd_pull(struct ward_cli *cli, int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
+		case 'R':
+			registries_conf = optarg;
+			break;
 		default:
 			return ward_cli_usage("pull", "invalid option");
 		}
 	}
 	if (argc - optind != 1)
 		return ward_cli_usage("pull", "usage: ward pull [options] REGISTRY/REPO[:TAG|@DIGEST]");
+	/* The auth file login writes and push reads (podman's default). */
+	if (!(authfile = ward_cli_authfile(ro.auth_file)))
+		return ward_cli_usage("pull", "out of memory");
+	ro.auth_file = authfile;
+	/* Layers unpack while they download, so `ward run` finds them ready;
+	 * one progress bar per layer on a terminal. */
+	if (!(pg = ward_progress_new(ward_progress_pick_mode(quiet, 2), 2, &cli->log)))
+		return ward_cli_usage("pull", "out of memory");
+	ro.progress = ward_progress_cb;
+	ro.progress_opaque = pg;
+	ro.layer_sink = &sink;
+	ward_layers_sink(&layers, &sink);
 	if ((r = ward_store_open(cli->root, true, &s, &err)) < 0 ||
-	    (r = ward_image_pull(argv[optind], &ro, platform, s, &d, &name, &err)) < 0) {
+	    (r = layers = ward_layers_open(cli->root, &err)) < 0 ||
+	    (r = ward_cli_pull(cli, registries_conf, argv[optind], &ro, platform, s, &d, &name,
+			       &err)) < 0) {
+		ward_progress_free(pg);
 		ward_store_free(s);
 		return ward_cli_fail(cli, err);
 	}
+	ward_progress_free(pg);
 	ward_store_free(s);
 	if (!quiet)
 		printf("%s %s\n", name, d.s);

@@ -6,11 +6,13 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <ward/image.h>
 #include <ward/registry.h>
 
 #include "cli.h"
+#include "ctr_cli.h"
 #include "image/image_ops.h"
 #include "image/layers.h"
 #include "image/snapshot.h"
@@ -194,6 +196,7 @@ static void
 run_usage(void)
 {
 	printf("usage: ward run [options] IMAGE|--rootfs DIR [COMMAND [ARG...]]\n"
+	       "  -d, --detach           run in the background and print the container id\n"
 	       "  --rm                   remove the container when it exits\n"
 	       "  -i, --interactive      keep stdin open\n"
 	       "  -t, --tty              allocate a pseudo-terminal\n"
@@ -347,8 +350,7 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 						    optarg);
 			break;
 		case OPT_INIT:
-			r = ward_error_setk(err, WARD_E_UNSUPPORTED, 0,
-					    "--init: no init binary is bundled with ward yet");
+			r = ward_cli_find_init(cli, &f->o.init_path, err);
 			break;
 		case OPT_ROOTFS:
 			f->rootfs = optarg;
@@ -363,26 +365,10 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 	return r < 0 ? r : 0;
 }
 
-static int
-make_id(const char *name, char *buf, size_t size, struct ward_error **err)
-{
-	unsigned char rnd[6];
-
-	if (name)
-		return ward_container_check_id(name, err) < 0
-			       ? ward_error_wrap(err, "--name")
-			       : (snprintf(buf, size, "%s", name), 0);
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		return ward_error_set(err, errno, "container id");
-	snprintf(buf, size, "%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3], rnd[4],
-		 rnd[5]);
-	return 0;
-}
-
 /* <root>/containers/<id>/config.json, the bundle ward-oci's code runs. */
 static int
-write_bundle(struct ward_cli *cli, const char *id, json_t *spec, char *bundle, size_t size,
-	     struct ward_error **err)
+write_bundle(struct ward_cli *cli, const char *id, json_t *spec, bool durable, char *bundle,
+	     size_t size, struct ward_error **err)
 {
 	_cleanup_free_ char *text = json_dumps(spec, JSON_INDENT(2));
 	_cleanup_close_ int dfd = -1;
@@ -397,6 +383,11 @@ write_bundle(struct ward_cli *cli, const char *id, json_t *spec, char *bundle, s
 	dfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return ward_error_set(err, errno, "open '%s'", bundle);
+	/* A kept container's config must survive a crash (start/restart read
+	 * it again); an --rm one dies with this boot, so it skips the two
+	 * fsyncs, which cost more than the whole container start on a slow disk. */
+	if (!durable)
+		return ward_fs_write_replace(dfd, "config.json", text, strlen(text), 0600, err);
 	return ward_fs_write_atomic(dfd, "config.json", text, strlen(text), 0600, err);
 }
 
@@ -404,6 +395,7 @@ write_bundle(struct ward_cli *cli, const char *id, json_t *spec, char *bundle, s
  * upper dir, under <root>/containers/<id>/. */
 struct image_rootfs {
 	struct ward_image *img;
+	char **lowers;     /* top first, kept in spec_opts for `start` */
 	char dir[4096];    /* <root>/containers/<id> */
 	char rootfs[4200]; /* dir/rootfs, the overlay */
 	bool mounted;
@@ -415,7 +407,7 @@ prepare_image(struct ward_cli *cli, const char *name, const char *id, struct ima
 {
 	struct ward_store *s = NULL;
 	_cleanup_close_ int layers = -1;
-	char **lowers = NULL, upper[4200], work[4200];
+	char upper[4200], work[4200];
 	_cleanup_free_ char *full = NULL;
 	int n, r;
 
@@ -429,7 +421,7 @@ prepare_image(struct ward_cli *cli, const char *name, const char *id, struct ima
 	}
 	if ((layers = ward_layers_open(cli->root, err)) < 0 ||
 	    (r = ward_image_open(s, full ? full : name, NULL, &ir->img, err)) < 0 ||
-	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &lowers, err)) < 0) {
+	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &ir->lowers, err)) < 0) {
 		ward_store_free(s);
 		return layers < 0 ? layers : -EIO;
 	}
@@ -440,25 +432,23 @@ prepare_image(struct ward_cli *cli, const char *name, const char *id, struct ima
 	snprintf(work, sizeof(work), "%s/work", ir->dir);
 	if ((r = ward_fs_mkdir_p(ir->rootfs, 0700, err)) < 0 ||
 	    (r = ward_fs_mkdir_p(upper, 0755, err)) < 0 || (r = ward_fs_mkdir_p(work, 0700, err)) < 0 ||
-	    (r = ward_snapshot_mount((const char *const *)lowers, (size_t)n, upper, work, ir->rootfs,
-				     err)) < 0) {
-		ward_strv_free(lowers);
+	    (r = ward_snapshot_mount((const char *const *)ir->lowers, (size_t)n, upper, work,
+				     ir->rootfs, err)) < 0)
 		return r;
-	}
-	ward_strv_free(lowers);
 	ir->mounted = true;
 	return 0;
 }
 
+/* Undo a run that failed before its monitor took over. */
 static void
-release_image(struct ward_cli *cli, const char *id, struct image_rootfs *ir)
+discard(struct ward_cli *cli, const char *id, struct image_rootfs *ir)
 {
 	char parent[4096];
 	int pfd;
 
 	if (ir->mounted)
 		(void)ward_snapshot_unmount(ir->rootfs, NULL);
-	ward_image_free(ir->img);
+	ir->mounted = false;
 	snprintf(parent, sizeof(parent), "%s/containers", cli->root);
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd >= 0) {
@@ -477,26 +467,166 @@ exit_code_for(const struct ward_error *e)
 	return WARD_EXIT_ENGINE;
 }
 
+/* The name: --name (checked, and refused early when taken) or generated. */
+static int
+pick_name(struct ward_ctr_db *db, const char *want, char **ret, struct ward_error **err)
+{
+	struct ward_ctr_record *r = NULL;
+	int ret_code;
+
+	if (!want)
+		return ward_ctr_new_name(db, ret, err);
+	if ((ret_code = ward_ctr_check_name(want, err)) < 0)
+		return ward_error_wrap(err, "--name");
+	if (ward_ctr_db_get(db, want, &r, NULL) == 0) {
+		int e = ward_error_setk(err, WARD_E_EXISTS, 0,
+					"the container name \"%s\" is already in use by %.12s; "
+					"remove that container (ward rm %s) or choose another "
+					"--name",
+					want, r->id, want);
+		ward_ctr_record_free(r);
+		return e;
+	}
+	*ret = strdup(want);
+	return *ret ? 0 : ward_error_set(err, ENOMEM, "--name");
+}
+
+/* The record inserted before the container starts. */
+static int
+insert_record(struct ward_ctr_db *db, const char *id, const char *name, const char *image,
+	      const struct image_rootfs *ir, json_t *spec, const char *bundle,
+	      const struct run_flags *f, struct ward_error **err)
+{
+	struct ward_ctr_opts so = {.tty = f->o.tty, .interactive = f->interactive,
+				   .lowers = ir->lowers};
+	_cleanup_free_ char *cmd = NULL, *opts = ward_ctr_opts_format(&so), *log = NULL;
+	json_t *args = json_object_get(json_object_get(spec, "process"), "args");
+	struct timespec ts;
+
+	cmd = json_dumps(args ? args : json_array(), JSON_COMPACT);
+	log = ward_strdup_printf("%s/ctr.log", bundle);
+	if (!cmd || !opts || !log)
+		return ward_error_set(err, ENOMEM, "container record");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ward_ctr_db_insert(
+		db,
+		&(struct ward_ctr_record){
+			.id = (char *)id, .name = (char *)name, .image = (char *)image,
+			.image_digest = ir->img ? ir->img->manifest_digest.s : NULL,
+			.command = cmd, .bundle = (char *)bundle, .log_path = log,
+			.status = WARD_CTR_CREATED,
+			.created_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+			.auto_remove = f->rm, .spec_opts = opts},
+		err);
+}
+
+/* Build rootfs, config and record; on success the container exists
+ * (status created) under id. */
+static int
+create_container(struct ward_cli *cli, struct run_flags *f, char **argv, char *id,
+		 struct image_rootfs *ir, struct ward_error **err)
+{
+	struct ward_image_run_config img = {0};
+	struct ward_ctr_db *db = NULL;
+	_cleanup_free_ char *name = NULL;
+	_cleanup_close_ int rootfs_fd = -1;
+	char bundle[4096], rootfs[4300];
+	json_t *spec = NULL;
+	int r;
+
+	if ((r = ward_cli_ctr_db(cli, true, &db, err)) < 0)
+		return r;
+	if ((r = pick_name(db, f->name, &name, err)) < 0 ||
+	    (r = ward_ctr_new_id(id, WARD_CTR_ID_LEN + 1, err)) < 0)
+		goto out;
+	if (f->rootfs) {
+		if (!realpath(f->rootfs, rootfs)) {
+			r = ward_error_set(err, errno, "--rootfs '%s'", f->rootfs);
+			goto out;
+		}
+	} else {
+		const struct ward_image_config *c;
+		if ((r = prepare_image(cli, argv[optind], id, ir, err)) < 0)
+			goto out;
+		c = ir->img->config;
+		img = (struct ward_image_run_config){.env = c->env, .entrypoint = c->entrypoint,
+						     .cmd = c->cmd, .workdir = c->working_dir,
+						     .user = c->user};
+		snprintf(rootfs, sizeof(rootfs), "%s", ir->rootfs);
+	}
+	rootfs_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfs_fd < 0) {
+		r = ward_error_set(err, errno, "rootfs '%s'", rootfs);
+		goto out;
+	}
+	if ((r = ward_spec_generate(&img, &f->o, rootfs, rootfs_fd, &spec, err)) < 0 ||
+	    (r = write_bundle(cli, id, spec, !f->rm, bundle, sizeof(bundle), err)) < 0)
+		goto out;
+	r = insert_record(db, id, name, f->rootfs ? NULL : argv[optind], ir, spec, bundle, f, err);
+out:
+	json_decref(spec);
+	/* The monitor opens its own handle: none crosses the fork. */
+	ward_ctr_db_close(db);
+	return r;
+}
+
+/* The monitor failed before it could record anything: the record must not
+ * claim a container that never ran, and --rm leaves nothing. */
+static void
+after_failed_start(struct ward_cli *cli, const char *id, bool rm, struct image_rootfs *ir)
+{
+	struct ward_ctr_db *db = NULL;
+	struct ward_ctr_record *r = NULL;
+
+	if (ward_cli_ctr_db(cli, false, &db, NULL) < 0)
+		return;
+	if (ward_ctr_db_get(db, id, &r, NULL) == 0 && r->status == WARD_CTR_CREATED) {
+		if (rm) {
+			discard(cli, id, ir);
+			(void)ward_ctr_db_delete(db, id, NULL);
+		} else if (ir->mounted) {
+			(void)ward_snapshot_unmount(ir->rootfs, NULL);
+		}
+	}
+	ward_ctr_record_free(r);
+	ward_ctr_db_close(db);
+}
+
+/* The monitor creates and starts the container and owns it from then on. */
+static int
+spawn_monitor(struct ward_cli *cli, const char *id, const struct run_flags *f,
+	      const struct image_rootfs *ir, struct ward_monitor *ret, struct ward_error **err)
+{
+	char bundle[4096], log[4200];
+	struct ward_monitor_opts mo = {
+		.root = cli->root, .run_root = cli->run_root, .id = id, .bundle = bundle,
+		.log_path = log, .rootfs_mount = ir->mounted ? ir->rootfs : NULL,
+		.tty = f->o.tty, .attach = !f->detach, .interactive = f->interactive,
+		.auto_remove = f->rm};
+
+	snprintf(bundle, sizeof(bundle), "%s/containers/%s", cli->root, id);
+	snprintf(log, sizeof(log), "%s/ctr.log", bundle);
+	return ward_monitor_spawn(&mo, ret, err);
+}
+
 int
 ward_cmd_run(struct ward_cli *cli, int argc, char **argv)
 {
 	struct run_flags f = {0};
-	struct ward_image_run_config img = {0};
 	struct ward_error *err = NULL;
-	struct ward_runtime rt = {.state_root = cli->run_root, .log = cli->log};
-	char id[WARD_ID_MAX + 1] = "", bundle[4096], rootfs[4300];
+	char id[WARD_CTR_ID_LEN + 1] = "", root_buf[4096], run_buf[4096];
 	struct image_rootfs ir = {0};
-	_cleanup_close_ int rootfs_fd = -1;
-	json_t *spec = NULL;
+	struct ward_monitor mon = {.report_fd = -1};
+	struct ward_cli abs;
 	int status = 0, r;
 
 	r = parse_flags(cli, argc, argv, &f, &err);
+	if (r == 0)
+		r = ward_cli_ctr_abs(cli, &abs, root_buf, run_buf, sizeof(root_buf), &err);
+	if (r == 0)
+		cli = &abs;
 	if (r == 0 && !f.rootfs && optind >= argc)
 		r = ward_error_set(&err, EINVAL, "run: give an IMAGE (or --rootfs DIR)");
-	if (r == 0 && f.detach)
-		r = ward_error_setk(&err, WARD_E_UNSUPPORTED, 0,
-				    "run -d: detached containers need the container store (coming "
-				    "next); run in the foreground");
 	if (r < 0)
 		goto out;
 	f.o.command = argv + optind + (f.rootfs ? 0 : 1);
@@ -509,49 +639,36 @@ ward_cmd_run(struct ward_cli *cli, int argc, char **argv)
 		ward_log_write(&cli->log, WARD_LOG_WARNING,
 			       "--privileged: all capabilities, no seccomp filter, no masked paths, "
 			       "all devices");
-	if ((r = make_id(f.name, id, sizeof(id), &err)) < 0)
+	if ((r = create_container(cli, &f, argv, id, &ir, &err)) < 0) {
+		if (id[0])
+			discard(cli, id, &ir);
 		goto out;
-	if (f.rootfs) {
-		if (!realpath(f.rootfs, rootfs)) {
-			r = ward_error_set(&err, errno, "--rootfs '%s'", f.rootfs);
-			goto out;
+	}
+	if ((r = spawn_monitor(cli, id, &f, &ir, &mon, &err)) < 0) {
+		after_failed_start(cli, id, f.rm, &ir);
+		goto out;
+	}
+	if (f.detach) {
+		printf("%s\n", id);
+		goto out;
+	}
+	r = ward_monitor_wait(&mon, &status, &err);
+	if (r < 0) {
+		/* The monitor died: the record (reconciled) has the truth. */
+		struct ward_ctr_db *db = NULL;
+		int code;
+		if (ward_cli_ctr_db(cli, false, &db, NULL) == 0 &&
+		    ward_ctr_wait_exited(db, id, 0, &code, NULL) == 1 && code >= 0) {
+			ward_error_freep(&err);
+			status = code;
+			r = 0;
 		}
-	} else {
-		const struct ward_image_config *c;
-		if ((r = prepare_image(cli, argv[optind], id, &ir, &err)) < 0)
-			goto out;
-		c = ir.img->config;
-		img = (struct ward_image_run_config){.env = c->env, .entrypoint = c->entrypoint,
-						     .cmd = c->cmd, .workdir = c->working_dir,
-						     .user = c->user};
-		snprintf(rootfs, sizeof(rootfs), "%s", ir.rootfs);
-	}
-	rootfs_fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfs_fd < 0) {
-		r = ward_error_set(&err, errno, "rootfs '%s'", rootfs);
-		goto out;
-	}
-	if ((r = ward_spec_generate(&img, &f.o, rootfs, rootfs_fd, &spec, &err)) < 0 ||
-	    (r = write_bundle(cli, id, spec, bundle, sizeof(bundle), &err)) < 0)
-		goto out;
-	if (!f.interactive && !f.o.tty) {
-		/* Without -i the container gets no stdin (podman's behaviour). */
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (null >= 0) {
-			(void)dup2(null, 0);
-			(void)close(null);
-		}
-	}
-	{
-		struct ward_create_opts co = {.id = id, .bundle = bundle};
-		r = ward_container_run(&rt, &co, false, &status, &err);
+		ward_ctr_db_close(db);
 	}
 out:
-	/* Until the container store exists every container is removed when it
-	 * exits (as with --rm): its overlay, upper dir and bundle. */
-	if (id[0])
-		release_image(cli, id, &ir);
-	json_decref(spec);
+	ward_monitor_release(&mon);
+	ward_image_free(ir.img);
+	ward_strv_free(ir.lowers);
 	flags_free(&f);
 	if (r < 0) {
 		int code = exit_code_for(err);

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ward signing: keys and signatures in the cosign format (policy type
+ * sigstoreSigned), built on OpenSSL 3 (keys, ECDSA/Ed25519/RSA, scrypt) and
+ * libsodium (the NaCl secretbox of cosign's encrypted key files).
+ *
+ * Everything parsed here (key files, payloads, signatures) may be hostile:
+ * sizes are bounded by the WARD_SIGN_*_MAX constants, base64 is decoded
+ * strictly, scrypt parameters are bounded before any work is done, and every
+ * refusal names what was wrong. Passwords and decrypted key material are wiped
+ * before their memory is freed.
+ */
+#ifndef WARD_SIGN_H
+#define WARD_SIGN_H
+
+#include <ward/image.h>
+#include <ward/util.h>
+
+#define WARD_SIGN_PEM_MAX (64u << 10)	  /* a key file */
+#define WARD_SIGN_PAYLOAD_MAX (64u << 10) /* a simple-signing payload */
+#define WARD_SIGN_SIG_MAX 1024u		  /* raw signature bytes (RSA-4096: 512) */
+#define WARD_SIGN_REFERENCE_MAX 1024u	  /* critical.identity.docker-reference */
+#define WARD_SIGN_ANNOTATIONS_MAX 256u	  /* -a key=value pairs on one signature */
+
+/* scrypt work bounds for reading key files: N must be a power of two up to
+ * 2^20, and 128*N*r (the memory scrypt needs) at most 256 MiB. cosign writes
+ * N=32768 (older) or 65536 (newer), r=8, p=1; ward writes N=32768, r=8, p=1. */
+#define WARD_SIGN_SCRYPT_N 32768u
+#define WARD_SIGN_SCRYPT_R 8u
+#define WARD_SIGN_SCRYPT_P 1u
+#define WARD_SIGN_SCRYPT_MAX_N (1u << 20)
+#define WARD_SIGN_SCRYPT_MAX_R 32u
+#define WARD_SIGN_SCRYPT_MAX_P 4u
+#define WARD_SIGN_SCRYPT_MAX_MEM (256ull << 20)
+
+/* PEM types. ward writes COSIGN; SIGSTORE is what cosign >= 2.0.1 writes, and
+ * both are read. */
+#define WARD_SIGN_PEM_COSIGN "ENCRYPTED COSIGN PRIVATE KEY"
+#define WARD_SIGN_PEM_SIGSTORE "ENCRYPTED SIGSTORE PRIVATE KEY"
+
+/* ---- keys (src/sign/keys.c) ---------------------------------------------- */
+
+enum ward_sign_key_type {
+	WARD_SIGN_KEY_ECDSA_P256, /* signs ECDSA over SHA-256, DER (r, s) */
+	WARD_SIGN_KEY_ED25519,	  /* signs pure Ed25519 over the payload bytes */
+	WARD_SIGN_KEY_RSA,	  /* 2048..4096 bits; signs RSASSA-PKCS1-v1_5 SHA-256 */
+};
+
+/* A public key, or a key pair when it was generated or read from a private
+ * key file. Opaque; free with ward_sign_key_free (accepts NULL). */
+struct ward_sign_key;
+
+WARD_PUBLIC void ward_sign_key_free(struct ward_sign_key *k);
+static inline void
+ward_sign_key_freep(struct ward_sign_key **k)
+{
+	ward_sign_key_free(*k);
+}
+WARD_PUBLIC enum ward_sign_key_type ward_sign_key_type(const struct ward_sign_key *k);
+WARD_PUBLIC bool ward_sign_key_has_private(const struct ward_sign_key *k);
+/* "ecdsa-p256", "ed25519", "rsa-3072" ... for messages. Static or in k. */
+WARD_PUBLIC const char *ward_sign_key_describe(const struct ward_sign_key *k);
+
+/* A new ECDSA P-256 key pair (what `cosign generate-key-pair` makes). */
+WARD_PUBLIC int ward_sign_key_generate(struct ward_sign_key **ret, struct ward_error **err);
+
+/*
+ * The private key as cosign's encrypted PEM ("ENCRYPTED COSIGN PRIVATE KEY"):
+ * the PKCS#8 DER sealed with a NaCl secretbox (XSalsa20-Poly1305) under a key
+ * derived by scrypt(N=32768, r=8, p=1, 32-byte random salt) from the password,
+ * inside the JSON {"kdf":{"name":"scrypt","params":{"N":..,"r":..,"p":..},
+ * "salt":b64},"cipher":{"name":"nacl/secretbox","nonce":b64},"ciphertext":b64}.
+ * The password may be empty (cosign allows it). *ret (NUL-terminated, *ret_len
+ * bytes) is the caller's to free. -EINVAL when k has no private key.
+ */
+WARD_PUBLIC int ward_sign_key_write_cosign(const struct ward_sign_key *k, const char *password,
+					   size_t password_len, char **ret, size_t *ret_len,
+					   struct ward_error **err);
+
+/* Whether (buf, len) holds an encrypted cosign/sigstore key, so a front end
+ * asks for a password only when one is needed. */
+WARD_PUBLIC bool ward_sign_key_is_encrypted(const char *buf, size_t len);
+
+/*
+ * Read a private key file of at most WARD_SIGN_PEM_MAX bytes: an encrypted
+ * cosign or sigstore PEM (password required; a wrong one fails with kind
+ * WARD_E_DENIED and "wrong password"), or plain PEM "PRIVATE KEY" (PKCS#8: EC
+ * P-256, Ed25519, RSA), "EC PRIVATE KEY" (SEC1, P-256), "RSA PRIVATE KEY"
+ * (PKCS#1), optionally after an "EC PARAMETERS" block. password is ignored for
+ * plain keys. `name` (the file name) prefixes the errors. Other curves, RSA
+ * outside 2048..4096 bits, legacy encrypted PEM and PKCS#8 "ENCRYPTED PRIVATE
+ * KEY" are refused with a message saying how to convert.
+ */
+WARD_PUBLIC int ward_sign_key_read_private(const char *buf, size_t len, const char *name,
+					   const char *password, size_t password_len,
+					   struct ward_sign_key **ret, struct ward_error **err);
+
+/* The public key as PEM "PUBLIC KEY" (SubjectPublicKeyInfo, 64-column
+ * base64, as cosign writes cosign.pub). *ret is the caller's to free. */
+WARD_PUBLIC int ward_sign_key_write_public(const struct ward_sign_key *k, char **ret,
+					   size_t *ret_len, struct ward_error **err);
+/* Read a PEM "PUBLIC KEY" (cosign.pub, `openssl pkey -pubout`); same key
+ * types and bounds as ward_sign_key_read_private. */
+WARD_PUBLIC int ward_sign_key_read_public(const char *buf, size_t len, const char *name,
+					  struct ward_sign_key **ret, struct ward_error **err);
+/* sha256 of the SubjectPublicKeyInfo DER, to name a key in messages. */
+WARD_PUBLIC int ward_sign_key_fingerprint(const struct ward_sign_key *k, struct ward_digest *ret,
+					  struct ward_error **err);
+
+/* ---- simple-signing payloads (src/sign/payload.c) ------------------------ */
+
+/* critical.type: cosign's, or containers/image's "atomic container
+ * signature" (GPG simple signing), which share the JSON shape. */
+enum ward_sign_payload_type {
+	WARD_SIGN_PAYLOAD_COSIGN, /* "cosign container image signature" */
+	WARD_SIGN_PAYLOAD_ATOMIC, /* "atomic container signature" */
+};
+
+WARD_PUBLIC const char *ward_sign_payload_type_name(enum ward_sign_payload_type t);
+
+struct ward_sign_payload_spec {
+	enum ward_sign_payload_type type;
+	const char *docker_reference; /* claimed identity, e.g. registry/repo:tag */
+	const struct ward_digest *manifest_digest;
+	char *const *annotations; /* NULL or NULL-terminated "key=value" */
+	const char *creator;	  /* NULL: no optional.creator */
+	int64_t timestamp;	  /* < 0: no optional.timestamp */
+};
+
+/*
+ * Serialise a payload as cosign does: compact JSON, keys sorted,
+ * {"critical":{"identity":{"docker-reference":R},"image":{"docker-manifest-
+ * digest":D},"type":T},"optional":O} where O is null for a cosign payload
+ * without annotations, creator or timestamp, else an object (always an object
+ * for the atomic type). Annotation values are strings; a key without '=', an
+ * empty key, a duplicate key or the key "timestamp" (containers/image reads it
+ * as an integer) is refused. *ret (NUL-terminated) is the caller's to free.
+ */
+WARD_PUBLIC int ward_sign_payload_make(const struct ward_sign_payload_spec *spec, char **ret,
+				       size_t *ret_len, struct ward_error **err);
+
+struct ward_sign_payload {
+	enum ward_sign_payload_type type;
+	char *docker_reference;
+	struct ward_digest manifest_digest;
+	char *creator; /* NULL when absent */
+	bool has_timestamp;
+	int64_t timestamp;
+	json_t *optional; /* the optional object (NULL when null); owned */
+};
+
+WARD_PUBLIC void ward_sign_payload_free(struct ward_sign_payload *p);
+static inline void
+ward_sign_payload_freep(struct ward_sign_payload **p)
+{
+	ward_sign_payload_free(*p);
+}
+
+/*
+ * Parse a payload strictly, as containers/image does: top level exactly
+ * {critical, optional}; critical exactly {type, image, identity}; image
+ * exactly {docker-manifest-digest}; identity exactly {docker-reference};
+ * duplicate keys, unknown or missing fields, wrong types, trailing data and
+ * more than WARD_SIGN_PAYLOAD_MAX bytes are invalid. critical.type must be
+ * the one `type` names. optional is an object (or null for the cosign type);
+ * in it, creator must be a string and timestamp an integer, other members are
+ * kept. The digest must be sha256:<64 lowercase hex>, the reference non-empty
+ * printable ASCII of at most WARD_SIGN_REFERENCE_MAX bytes. Errors have kind
+ * WARD_E_INVALID and start "invalid signature payload".
+ */
+WARD_PUBLIC int ward_sign_payload_parse(const char *buf, size_t len,
+					enum ward_sign_payload_type type,
+					struct ward_sign_payload **ret, struct ward_error **err);
+
+/* ---- signatures (src/sign/signature.c) ----------------------------------- */
+
+/* Sign (data, len) with k's private key: DER ECDSA-SHA256, Ed25519 or
+ * RSA-PKCS1v15-SHA256 by key type. *ret_sig (raw bytes) is the caller's. */
+WARD_PUBLIC int ward_sign_data(const struct ward_sign_key *k, const void *data, size_t len,
+			       unsigned char **ret_sig, size_t *ret_sig_len,
+			       struct ward_error **err);
+/* The same, base64-encoded (standard alphabet, padded), as cosign stores it
+ * in the dev.cosignproject.cosign/signature annotation. */
+WARD_PUBLIC int ward_sign_data_base64(const struct ward_sign_key *k, const void *data, size_t len,
+				      char **ret_b64, struct ward_error **err);
+/* 0 when sig is k's signature of (data, len); otherwise -EKEYREJECTED with
+ * kind WARD_E_DENIED ("signature does not verify"). Malformed or oversized
+ * signatures are refused the same way, without reaching OpenSSL's parsers
+ * for more than WARD_SIGN_SIG_MAX bytes. */
+WARD_PUBLIC int ward_sign_verify_data(const struct ward_sign_key *k, const void *data, size_t len,
+				      const unsigned char *sig, size_t sig_len,
+				      struct ward_error **err);
+
+/* Decide whether the payload's claimed identity (docker-reference) is
+ * acceptable: 0 yes, negative with *err set no. The trust policy
+ * (signedIdentity) supplies these later. */
+typedef int (*ward_sign_identity_fn)(const char *docker_reference, void *userdata,
+				     struct ward_error **err);
+/* An identity rule: userdata is a const char * that must equal it exactly. */
+WARD_PUBLIC int ward_sign_identity_exact(const char *docker_reference, void *userdata,
+					 struct ward_error **err);
+
+struct ward_sign_verify_opts {
+	enum ward_sign_payload_type type;
+	const struct ward_digest *manifest_digest; /* the manifest being verified */
+	ward_sign_identity_fn accept_identity;	   /* required: NULL fails closed */
+	void *identity_userdata;
+};
+
+/*
+ * Verify one signature as policy type sigstoreSigned does, in this order:
+ * strict base64 of sig_b64, the cryptographic signature of the payload bytes
+ * by `key`, the strict payload parse, its digest equal to
+ * opts->manifest_digest, then opts->accept_identity. Nothing in the payload
+ * is looked at before the signature verifies. On success *ret_payload (may be
+ * NULL) receives the parsed payload. Refusals have kind WARD_E_DENIED
+ * (signature, digest, identity) or WARD_E_INVALID (malformed input).
+ */
+WARD_PUBLIC int ward_sign_verify(const struct ward_sign_key *key, const char *payload,
+				 size_t payload_len, const char *sig_b64,
+				 const struct ward_sign_verify_opts *opts,
+				 struct ward_sign_payload **ret_payload, struct ward_error **err);
+
+/* ---- base64 (src/sign/pem.c) --------------------------------------------- */
+
+/* Standard alphabet with '=' padding. Decoding is strict: length a multiple
+ * of 4, no whitespace, padding only at the end, unused bits zero (so every
+ * value has one spelling); more than `max` decoded bytes is -EFBIG. */
+WARD_PUBLIC int ward_base64_encode(const void *buf, size_t len, char **ret,
+				   struct ward_error **err);
+WARD_PUBLIC int ward_base64_decode(const char *s, size_t len, size_t max, const char *name,
+				   unsigned char **ret, size_t *ret_len, struct ward_error **err);
+
+#endif
