@@ -79,6 +79,9 @@ struct ward_store;
 struct ward_descriptor;
 struct ward_registry_opts;
 struct ward_platform;
+/* "405B", "1.23MB": podman's 1000-based units, three significant digits. */
+void ward_cli_human_size(uint64_t n, char *buf, size_t size);
+
 struct ward_digest;
 /* A store name, "host/repo" (its ":latest"), "name" (its ":latest") or an
  * image ID (digest or unique prefix of >= 4 hex); *ret_name the store name. */

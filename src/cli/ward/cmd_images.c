@@ -42,6 +42,37 @@ ward_cmd_import(struct ward_cli *cli, int argc, char **argv)
 	return 0;
 }
 
+/* One row of `ward images`: the image ID is the config digest (podman's),
+ * the size the config plus the layers as stored. An entry whose manifest
+ * cannot be read is still listed, by its manifest digest. */
+static void
+list_one_image(struct ward_store *s, const char *name, json_t *arr)
+{
+	struct ward_image *img = NULL;
+	struct ward_descriptor d;
+	const struct ward_digest *id;
+	uint64_t size;
+	char hsize[32];
+
+	if (ward_store_resolve(s, name, &d, NULL) < 0)
+		return;
+	(void)ward_image_open(s, name, NULL, &img, NULL);
+	id = img ? &img->manifest->config.digest : &d.digest;
+	size = img ? (uint64_t)img->manifest->config.size : (uint64_t)d.size;
+	for (size_t i = 0; img && i < img->manifest->n_layers; i++)
+		size += (uint64_t)img->manifest->layers[i].size;
+	if (arr)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:I}", "name", name,
+						     "id", id->s, "digest", d.digest.s,
+						     "mediaType", d.media_type, "size",
+						     (json_int_t)size));
+	else {
+		ward_cli_human_size(size, hsize, sizeof(hsize));
+		printf("%-50s %-14.12s %s\n", name, ward_digest_hex(id), hsize);
+	}
+	ward_image_free(img);
+}
+
 int
 ward_cmd_images(struct ward_cli *cli, int argc, char **argv)
 {
@@ -68,20 +99,9 @@ ward_cmd_images(struct ward_cli *cli, int argc, char **argv)
 	}
 	arr = json_array();
 	if (!json)
-		printf("%-40s %-20s %s\n", "NAME", "IMAGE ID", "SIZE");
-	for (char **n = names; n && *n; n++) {
-		struct ward_descriptor d;
-		if (ward_store_resolve(s, *n, &d, NULL) < 0)
-			continue;
-		if (json)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I}", "name", *n,
-							     "digest", d.digest.s, "mediaType",
-							     d.media_type, "size",
-							     (json_int_t)d.size));
-		else
-			printf("%-40s %-20.12s %lld\n", *n, ward_digest_hex(&d.digest),
-			       (long long)d.size);
-	}
+		printf("%-50s %-14s %s\n", "NAME", "IMAGE ID", "SIZE");
+	for (char **n = names; n && *n; n++)
+		list_one_image(s, *n, json ? arr : NULL);
 	if (json) {
 		char *t = json_dumps(arr, JSON_INDENT(2));
 		if (t)

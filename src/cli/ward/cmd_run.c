@@ -36,6 +36,7 @@ struct run_flags {
 	char **env, **cap_add, **cap_drop, **tmpfs;
 	struct ward_volume *volumes;
 	size_t n_env, n_cap_add, n_cap_drop, n_tmpfs;
+	char short_id[13]; /* the default hostname, as podman's */
 };
 
 static int
@@ -539,6 +540,10 @@ create_container(struct ward_cli *cli, struct run_flags *f, char **argv, char *i
 	if ((r = pick_name(db, f->name, &name, err)) < 0 ||
 	    (r = ward_ctr_new_id(id, WARD_CTR_ID_LEN + 1, err)) < 0)
 		goto out;
+	if (!f->o.hostname) {
+		snprintf(f->short_id, sizeof(f->short_id), "%.12s", id);
+		f->o.hostname = f->short_id;
+	}
 	if (f->rootfs) {
 		if (!realpath(f->rootfs, rootfs)) {
 			r = ward_error_set(err, errno, "--rootfs '%s'", f->rootfs);

@@ -84,8 +84,8 @@ containers_usage(struct ward_cli *cli, struct ctr_usage *ret, struct ward_error 
 }
 
 /* podman's units: 1000-based, three significant digits. */
-static void
-human(uint64_t n, char *buf, size_t size)
+void
+ward_cli_human_size(uint64_t n, char *buf, size_t size)
 {
 	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
 	double v = (double)n;
@@ -112,8 +112,8 @@ df_row(const char *type, size_t total, size_t active, uint64_t bytes, uint64_t r
 {
 	char s[32], rc[32], pc[16];
 
-	human(bytes, s, sizeof(s));
-	human(reclaim, rc, sizeof(rc));
+	ward_cli_human_size(bytes, s, sizeof(s));
+	ward_cli_human_size(reclaim, rc, sizeof(rc));
 	percent(reclaim, bytes, pc, sizeof(pc));
 	printf("%-14s %-10zu %-10zu %-12s %s %s\n", type, total, active, s, rc, pc);
 }
@@ -248,7 +248,7 @@ system_prune(struct ward_cli *cli, int argc, char **argv)
 		return ward_cli_fail(cli, err);
 	}
 	ward_store_free(s);
-	human(res.bytes, freed, sizeof(freed));
+	ward_cli_human_size(res.bytes, freed, sizeof(freed));
 	if (all)
 		printf("Deleted images: %zu\n", res.images);
 	printf("Deleted blobs: %zu\nDeleted layers: %zu\nTotal reclaimed space: %s\n", res.blobs,
