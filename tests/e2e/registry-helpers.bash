@@ -113,7 +113,7 @@ start_registry() {
 stop_registry() {
 	if [ -n "${REG_PID:-}" ]; then
 		kill "$REG_PID" 2>/dev/null
-		wait "$REG_PID" 2>/dev/null
+		wait "$REG_PID" 2>/dev/null || true
 		unset REG_PID
 	fi
 	if [ -n "${REG_DIR:-}" ] && [ -d "$REG_DIR" ]; then

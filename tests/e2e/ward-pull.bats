@@ -42,6 +42,24 @@ push_busybox() {
 	echo "$output" | jq -e --arg d "sha256:$want" '.[0].digest == $d'
 }
 
+@test "ward run pulls an image that is not in the store (--pull missing); --pull never refuses" {
+	start_registry
+	push_busybox --dest-tls-verify=false
+	run ward run --rm --pull=never "$REG_HOST/ward/busybox:1.0" true
+	assert_status 125
+	assert_output_contains "not in the store"
+	run ward run --rm --tls-verify=false "$REG_HOST/ward/busybox:1.0" sh -c 'echo pulled-by-run'
+	assert_success
+	assert_output_contains pulled-by-run
+	run ward images --format json
+	echo "$output" | jq -e --arg n "$REG_HOST/ward/busybox:1.0" 'map(.name) | index($n) != null'
+	# Now in the store: a second run needs no registry.
+	local name=$REG_HOST/ward/busybox:1.0
+	stop_registry
+	run ward run --rm "$name" true
+	assert_success
+}
+
 @test "plain HTTP is refused without --tls-verify=false" {
 	start_registry
 	push_busybox --dest-tls-verify=false

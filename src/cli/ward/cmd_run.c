@@ -24,8 +24,12 @@
 enum {
 	OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_TMPFS, OPT_READ_ONLY,
 	OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_MEMORY, OPT_CPUS,
-	OPT_PIDS, OPT_HOSTNAME, OPT_NETWORK, OPT_INIT, OPT_ROOTFS, OPT_HELP,
+	OPT_PIDS, OPT_HOSTNAME, OPT_NETWORK, OPT_INIT, OPT_ROOTFS, OPT_HELP, OPT_PULL,
+	OPT_TLS_VERIFY, OPT_CERT_DIR, OPT_AUTHFILE, OPT_PLATFORM,
 };
+
+/* --pull: podman's policies for an image that is (not) in the store. */
+enum pull_policy { PULL_MISSING, PULL_ALWAYS, PULL_NEVER };
 
 struct run_flags {
 	struct ward_run_opts o;
@@ -37,6 +41,11 @@ struct run_flags {
 	struct ward_volume *volumes;
 	size_t n_env, n_cap_add, n_cap_drop, n_tmpfs;
 	char short_id[13]; /* the default hostname, as podman's */
+	enum pull_policy pull;
+	struct ward_registry_opts ro; /* --tls-verify, --cert-dir, --authfile */
+	char *authfile;
+	struct ward_platform platform;
+	bool has_platform;
 };
 
 static int
@@ -71,6 +80,7 @@ flags_free(struct run_flags *f)
 	}
 	free(f->volumes);
 	free(f->seccomp_text);
+	free(f->authfile);
 }
 
 /* -e KEY=VALUE, or -e KEY to pass ours through (docker's rule). */
@@ -193,6 +203,20 @@ parse_cpus(const char *s, int64_t *ret)
 	return 0;
 }
 
+static int
+parse_pull_policy(const char *s, enum pull_policy *ret, struct ward_error **err)
+{
+	if (strcmp(s, "missing") == 0)
+		*ret = PULL_MISSING;
+	else if (strcmp(s, "always") == 0)
+		*ret = PULL_ALWAYS;
+	else if (strcmp(s, "never") == 0)
+		*ret = PULL_NEVER;
+	else
+		return ward_error_set(err, EINVAL, "--pull '%s': expected missing, always or never", s);
+	return 0;
+}
+
 static void
 run_usage(void)
 {
@@ -218,7 +242,10 @@ run_usage(void)
 	       "  --pids-limit N         process limit (default 2048, -1 unlimited)\n"
 	       "  --hostname NAME        hostname\n"
 	       "  --network none|host    network (default: none, a private namespace)\n"
-	       "  --rootfs DIR           run DIR as the root filesystem (podman's --rootfs)\n");
+	       "  --rootfs DIR           run DIR as the root filesystem (podman's --rootfs)\n"
+	       "  --pull POLICY          missing (default: pull when not in the store), always, never\n"
+	       "  --tls-verify=false, --cert-dir DIR, --authfile FILE, --platform OS/ARCH\n"
+	       "                         as for ward pull, when the image is pulled\n");
 }
 
 static int
@@ -250,6 +277,11 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"init", no_argument, NULL, OPT_INIT},
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"pull", required_argument, NULL, OPT_PULL},
+		{"tls-verify", required_argument, NULL, OPT_TLS_VERIFY},
+		{"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+		{"authfile", required_argument, NULL, OPT_AUTHFILE},
+		{"platform", required_argument, NULL, OPT_PLATFORM},
 		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
@@ -356,6 +388,26 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 		case OPT_ROOTFS:
 			f->rootfs = optarg;
 			break;
+		case OPT_PULL:
+			r = parse_pull_policy(optarg, &f->pull, err);
+			break;
+		case OPT_TLS_VERIFY:
+			if (ward_cli_tls_verify(cli, "run", optarg, &f->ro) != 0)
+				r = ward_error_set(err, EINVAL, "--tls-verify: true or false");
+			break;
+		case OPT_CERT_DIR:
+			f->ro.cert_dir = optarg;
+			break;
+		case OPT_AUTHFILE:
+			free(f->authfile);
+			f->authfile = strdup(optarg);
+			if (!f->authfile)
+				r = ward_error_set(err, ENOMEM, "--authfile");
+			break;
+		case OPT_PLATFORM:
+			r = ward_platform_parse(optarg, &f->platform, err);
+			f->has_platform = r == 0;
+			break;
 		case OPT_HELP:
 			run_usage();
 			exit(0);
@@ -402,9 +454,42 @@ struct image_rootfs {
 	bool mounted;
 };
 
+/* The store name of the image to run: found in the store (a name, its
+ * ":latest", an image ID), else pulled as --pull allows (podman's default
+ * "missing"), a short name only through registries.conf. */
 static int
-prepare_image(struct ward_cli *cli, const char *name, const char *id, struct image_rootfs *ir,
-	      struct ward_error **err)
+resolve_or_pull(struct ward_cli *cli, const struct run_flags *f, struct ward_store *s,
+		const char *name, char **ret, struct ward_error **err)
+{
+	struct ward_registry_opts ro = f->ro;
+	struct ward_descriptor d;
+	struct ward_digest got;
+	_cleanup_free_ char *authfile = NULL;
+	struct ward_error *lookup_err = NULL;
+	int r;
+
+	if (f->pull != PULL_ALWAYS &&
+	    ward_cli_image_lookup(s, name, ret, &d, f->pull == PULL_NEVER ? err : &lookup_err) == 0)
+		return 0;
+	if (f->pull == PULL_NEVER)
+		return ward_error_wrap(err, "--pull=never");
+	ward_error_free(lookup_err);
+	authfile = f->authfile ? strdup(f->authfile) : ward_cli_authfile(NULL);
+	if (!authfile)
+		return ward_error_set(err, ENOMEM, "auth file");
+	ro.auth_file = authfile;
+	ro.log = &cli->log;
+	r = ward_cli_pull(cli, NULL, name, &ro, f->has_platform ? &f->platform : NULL, s, &got,
+			  ret, err);
+	if (r < 0)
+		return ward_error_wrap(err, "image '%s' is not in the store and pulling it failed",
+				       name);
+	return 0;
+}
+
+static int
+prepare_image(struct ward_cli *cli, const struct run_flags *f, const char *name, const char *id,
+	      struct image_rootfs *ir, struct ward_error **err)
 {
 	struct ward_store *s = NULL;
 	_cleanup_close_ int layers = -1;
@@ -414,14 +499,13 @@ prepare_image(struct ward_cli *cli, const char *name, const char *id, struct ima
 
 	if ((r = ward_store_open(cli->root, true, &s, err)) < 0)
 		return r;
-	/* "host/repo" names the image pulled as "host/repo:latest". */
-	if (ward_store_resolve(s, name, &(struct ward_descriptor){0}, NULL) < 0) {
-		_cleanup_(ward_ref_freep) struct ward_ref *ref = NULL;
-		if (ward_ref_parse(name, &ref, NULL) == 0)
-			full = ward_ref_format(ref);
+	if ((r = resolve_or_pull(cli, f, s, name, &full, err)) < 0) {
+		ward_store_free(s);
+		return r;
 	}
 	if ((layers = ward_layers_open(cli->root, err)) < 0 ||
-	    (r = ward_image_open(s, full ? full : name, NULL, &ir->img, err)) < 0 ||
+	    (r = ward_image_open(s, full, f->has_platform ? &f->platform : NULL, &ir->img, err)) <
+		    0 ||
 	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &ir->lowers, err)) < 0) {
 		ward_store_free(s);
 		return layers < 0 ? layers : -EIO;
@@ -551,7 +635,7 @@ create_container(struct ward_cli *cli, struct run_flags *f, char **argv, char *i
 		}
 	} else {
 		const struct ward_image_config *c;
-		if ((r = prepare_image(cli, argv[optind], id, ir, err)) < 0)
+		if ((r = prepare_image(cli, f, argv[optind], id, ir, err)) < 0)
 			goto out;
 		c = ir->img->config;
 		img = (struct ward_image_run_config){.env = c->env, .entrypoint = c->entrypoint,
