@@ -111,11 +111,21 @@ build/tools/ward-sign-tool: tests/tools/ward-sign-tool.c build/test/libward.a
 	@mkdir -p $(@D)
 	$(call say,CC-TOOL,$<)$(CC) $(TEST_CFLAGS) -o $@ $< build/test/libward.a $(PKG_LIBS)
 
-# Fuzzers build the library from source with clang in one step: the
-# sanitizer coverage must instrument the parsers themselves.
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+# Fuzzers link a clang build of the library whose objects carry the
+# fuzzer's coverage instrumentation (fuzzer-no-link), so the parsers
+# themselves are instrumented; built once, shared by every fuzzer.
+FUZZ_OBJ_CFLAGS := $(filter-out -Werror,$(BASE_CFLAGS)) -O1 -g \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzzobj/%.o)
+build/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(call say,FUZZ,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(PKG_LIBS)
+	$(call say,CC-FUZZ,$<)$(CLANG) $(FUZZ_OBJ_CFLAGS) -c -o $@ $<
+build/fuzz/libward.a: $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libward.a
+	@mkdir -p $(@D)
+	$(call say,FUZZ,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< build/fuzz/libward.a $(PKG_LIBS)
 
 test-build: build/ward-oci build/ward build/ward-init build/test/ward-oci build/test/ward $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 

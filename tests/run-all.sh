@@ -91,12 +91,14 @@ run_fuzz() {
 }
 
 for s in "${suites[@]}"; do
+	t0=$SECONDS
 	case $s in
 	unit) run_unit ;;
 	e2e) run_e2e ;;
 	fuzz) run_fuzz ;;
 	*) echo "unknown suite $s" >&2; exit 2 ;;
 	esac
+	echo "$s: $((SECONDS - t0)) s"
 done
 
 if [ ${#failed_names[@]} -gt 0 ]; then

@@ -144,6 +144,9 @@ ward_layers_sync(int layers_fd, struct ward_error **err)
  * of waiting for a reader that will never come.
  */
 #define FEED_SIZE (4u << 20)
+/* The unpacker wakes up for this much (or the end), not for every
+ * 16 KiB piece curl hands over: fewer context switches. */
+#define FEED_WAKE (256u << 10)
 
 struct feed {
 	pthread_mutex_t lock;
@@ -152,6 +155,7 @@ struct feed {
 	size_t head, len; /* next write position; bytes in the ring */
 	bool eof;	  /* the writer ended the input */
 	bool gone;	  /* the unpacker returned: nobody reads any more */
+	bool reader_waits, writer_waits;
 };
 
 static ssize_t
@@ -161,15 +165,19 @@ feed_read(void *opaque, void *buf, size_t n)
 	size_t tail, k, first;
 
 	pthread_mutex_lock(&f->lock);
-	while (f->len == 0 && !f->eof)
+	while (f->len < (n < FEED_WAKE ? n : FEED_WAKE) && !f->eof) {
+		f->reader_waits = true;
 		pthread_cond_wait(&f->cond, &f->lock);
+		f->reader_waits = false;
+	}
 	k = f->len < n ? f->len : n;
 	tail = (f->head + FEED_SIZE - f->len) % FEED_SIZE;
 	first = FEED_SIZE - tail < k ? FEED_SIZE - tail : k;
 	memcpy(buf, f->ring + tail, first);
 	memcpy((unsigned char *)buf + first, f->ring, k - first);
 	f->len -= k;
-	pthread_cond_broadcast(&f->cond);
+	if (f->writer_waits)
+		pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	return (ssize_t)k;
 }
@@ -182,8 +190,13 @@ feed_write(struct feed *f, const unsigned char *p, size_t n)
 	while (n > 0) {
 		size_t room, k, first;
 
-		while (f->len == FEED_SIZE && !f->gone)
+		while (f->len == FEED_SIZE && !f->gone) {
+			f->writer_waits = true;
+			if (f->reader_waits)
+				pthread_cond_broadcast(&f->cond);
 			pthread_cond_wait(&f->cond, &f->lock);
+			f->writer_waits = false;
+		}
 		if (f->gone) {
 			pthread_mutex_unlock(&f->lock);
 			return -EPIPE;
@@ -197,7 +210,8 @@ feed_write(struct feed *f, const unsigned char *p, size_t n)
 		f->len += k;
 		p += k;
 		n -= k;
-		pthread_cond_broadcast(&f->cond);
+		if (f->reader_waits && f->len >= FEED_WAKE)
+			pthread_cond_broadcast(&f->cond);
 	}
 	pthread_mutex_unlock(&f->lock);
 	return 0;

@@ -101,6 +101,8 @@ struct writers {
 	struct file_job *head, *tail;	   /* queued, not taken yet */
 	struct file_job *pending[JOBS_MAX]; /* queued or being written */
 	size_t n_pending, bytes;
+	unsigned idle;	 /* writers waiting for a job */
+	bool tar_waits;	 /* the tar thread waits for room or for the drain */
 	bool stop, failed;
 	int fail_errno;
 	char fail_msg[ERR_NAME_MAX + 128];
@@ -887,8 +889,11 @@ writer_main(void *data)
 		bool skip;
 		int e;
 
-		while (!w->head && !w->stop)
+		while (!w->head && !w->stop) {
+			w->idle++;
 			pthread_cond_wait(&w->cond, &w->lock);
+			w->idle--;
+		}
 		if (!w->head)
 			break;
 		j = w->head;
@@ -909,7 +914,9 @@ writer_main(void *data)
 		}
 		w->bytes -= j->end;
 		pending_remove(w, j);
-		pthread_cond_broadcast(&w->cond);
+		/* wake the tar thread only when it waits (one lock, one cond) */
+		if (w->tar_waits)
+			pthread_cond_broadcast(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 		job_free(j);
 		pthread_mutex_lock(&w->lock);
@@ -942,8 +949,11 @@ writers_drain(struct unpacker *u, struct ward_error **err)
 	if (!w->started)
 		return 0;
 	pthread_mutex_lock(&w->lock);
-	while (w->n_pending > 0)
+	while (w->n_pending > 0) {
+		w->tar_waits = true;
 		pthread_cond_wait(&w->cond, &w->lock);
+		w->tar_waits = false;
+	}
 	if (w->failed)
 		r = ward_error_set(err, w->fail_errno, "%s", w->fail_msg);
 	pthread_mutex_unlock(&w->lock);
@@ -1071,8 +1081,11 @@ queue_file(struct unpacker *u, struct archive *tar, int pfd, const char *path, c
 		return e ? ward_error_set(err, e, "layer entry '%s': %s", u->entry, what) : 0;
 	}
 	pthread_mutex_lock(&w->lock);
-	while ((w->n_pending == JOBS_MAX || w->bytes + j->end > JOBS_BYTES_MAX) && !w->failed)
+	while ((w->n_pending == JOBS_MAX || w->bytes + j->end > JOBS_BYTES_MAX) && !w->failed) {
+		w->tar_waits = true;
 		pthread_cond_wait(&w->cond, &w->lock);
+		w->tar_waits = false;
+	}
 	if (w->failed) {
 		r = ward_error_set(err, w->fail_errno, "%s", w->fail_msg);
 		pthread_mutex_unlock(&w->lock);
@@ -1086,7 +1099,10 @@ queue_file(struct unpacker *u, struct archive *tar, int pfd, const char *path, c
 	else
 		w->head = j;
 	w->tail = j;
-	pthread_cond_signal(&w->cond);
+	/* one cond for both sides: broadcast, so the job reaches a writer and
+	 * not the tar thread (which does not wait now) */
+	if (w->idle)
+		pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
