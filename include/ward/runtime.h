@@ -32,6 +32,14 @@ struct ward_procattr;      /* process: user, capabilities, rlimits, nnp,
 WARD_PUBLIC int ward_seccomp_parse(json_t *seccomp, const char *where, struct ward_seccomp **ret,
 				   struct ward_error **err);
 WARD_PUBLIC void ward_seccomp_free(struct ward_seccomp *s);
+/* ward_seccomp_parse through a cache of compiled programs in cache_dirfd
+ * (a root-only directory; -1: no cache). A hit needs the exact profile text
+ * the entry was compiled from, the same libseccomp, kernel API level and
+ * native architecture; anything else compiles as ward_seccomp_parse does.
+ * *ret_hit (may be NULL) says which happened. */
+WARD_PUBLIC int ward_seccomp_parse_cached(json_t *seccomp, const char *where, int cache_dirfd,
+					  struct ward_seccomp **ret, bool *ret_hit,
+					  struct ward_error **err);
 /* True when the profile uses SCMP_ACT_NOTIFY and must hand a listener fd out. */
 WARD_PUBLIC bool ward_seccomp_wants_listener(const struct ward_seccomp *s);
 WARD_PUBLIC const char *ward_seccomp_listener_path(const struct ward_seccomp *s);
@@ -222,6 +230,7 @@ struct ward_spec {
 	struct ward_sysctl *sysctl;
 	size_t n_sysctl;
 	struct ward_seccomp *seccomp;
+	json_t *seccomp_json; /* with WARD_SPEC_SECCOMP_DEFERRED: linux.seccomp, not compiled */
 	unsigned long rootfs_propagation; /* 0 = default (rslave of the host) */
 	char **masked_paths, **readonly_paths;
 	char *mount_label;
@@ -239,6 +248,9 @@ WARD_PUBLIC int ward_spec_load(int bundle_fd, struct ward_spec **ret, struct war
  * only need hooks or the process, since compiling a large profile costs
  * milliseconds. */
 #define WARD_SPEC_NO_SECCOMP 1u
+/* Validate everything but keep linux.seccomp as JSON (spec->seccomp_json)
+ * for the caller to compile, e.g. through ward_seccomp_parse_cached. */
+#define WARD_SPEC_SECCOMP_DEFERRED 2u
 WARD_PUBLIC int ward_spec_parse_flags(const char *buf, size_t len, unsigned flags,
 				      struct ward_spec **ret, struct ward_error **err);
 WARD_PUBLIC int ward_spec_load_flags(int bundle_fd, unsigned flags, struct ward_spec **ret,

@@ -671,6 +671,46 @@ precreate_cgroup(struct create_ctx *c, struct ward_error **err)
 
 /* console_fd: our end of a socketpair that receives the pty master when
  * the caller proxies the terminal itself (foreground run), or -1. */
+/* <state root>/.seccomp-cache, root-only; -1 when it cannot be trusted
+ * (then every container compiles its profile, as without a cache). */
+static int
+open_seccomp_cache(const struct ward_runtime *rt)
+{
+	_cleanup_close_ int root = open(rt->state_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+	int fd;
+
+	if (root < 0)
+		return -1;
+	if (mkdirat(root, ".seccomp-cache", 0700) < 0 && errno != EEXIST)
+		return -1;
+	fd = openat(root, ".seccomp-cache", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* linux.seccomp, compiled once per distinct profile (see seccomp.c). */
+static int
+compile_seccomp(const struct ward_runtime *rt, struct ward_spec *spec, struct ward_error **err)
+{
+	_cleanup_close_ int cache = -1;
+	int r;
+
+	if (!spec->seccomp_json)
+		return 0;
+	cache = open_seccomp_cache(rt);
+	r = ward_seccomp_parse_cached(spec->seccomp_json, "linux.seccomp", cache, &spec->seccomp,
+				      NULL, err);
+	json_decref(spec->seccomp_json);
+	spec->seccomp_json = NULL;
+	return r;
+}
+
 int
 ward_container_create_internal(const struct ward_runtime *rt, const struct ward_create_opts *o,
 			       int console_fd, pid_t *ret_pid, struct ward_error **err)
@@ -689,8 +729,10 @@ ward_container_create_internal(const struct ward_runtime *rt, const struct ward_
 			     &c.config_len, err);
 	if (r < 0)
 		goto out;
-	if ((r = ward_spec_parse(c.config, c.config_len, &c.spec, err)) < 0 ||
-	    (r = validate_for_create(&c, err)) < 0 || (r = resolve_paths(&c, err)) < 0)
+	if ((r = ward_spec_parse_flags(c.config, c.config_len, WARD_SPEC_SECCOMP_DEFERRED, &c.spec,
+				       err)) < 0 ||
+	    (r = compile_seccomp(rt, c.spec, err)) < 0 || (r = validate_for_create(&c, err)) < 0 ||
+	    (r = resolve_paths(&c, err)) < 0)
 		goto out;
 	if ((r = make_state_dir(&c, err)) < 0)
 		goto out;

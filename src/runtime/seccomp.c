@@ -18,6 +18,9 @@
 #include <linux/filter.h>
 #include <seccomp.h>
 #include <stdio.h>
+#include <dirent.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -799,7 +802,7 @@ ward_seccomp_load(const struct ward_seccomp *s, int *ret_listener_fd, struct war
 {
 	int r, fd;
 
-	if (!s || !s->ctx)
+	if (!s || (!s->ctx && !s->bpf))
 		return ward_error_set(err, EINVAL, "seccomp: no filter to load");
 	/* The listener must go somewhere: dropping it would leave every
 	 * notified syscall of the container blocked for good. */
@@ -957,4 +960,210 @@ fail:
 	json_decref(known);
 	json_decref(supported);
 	return NULL;
+}
+
+/* ---- the compiled-program cache ------------------------------------------ */
+
+/*
+ * libseccomp's compile of a Docker-sized profile (three architectures, some
+ * 370 syscalls) takes 20-30 ms, more than all the rest of creating a
+ * container. The program depends only on the profile, the libseccomp
+ * version, the kernel's seccomp API level and the native architecture, so
+ * it is kept in a root-only directory of the runtime's state root. An entry
+ * holds the canonical profile text it was compiled from and is used only
+ * when that text is byte for byte the profile being parsed: the file name is
+ * a hash for lookup, and a collision is a miss, never another filter.
+ * Profiles with SCMP_ACT_NOTIFY or a listener are never cached: their load
+ * needs libseccomp's context.
+ */
+#define CACHE_MAGIC "ward-seccomp-bpf-cache 1"
+#define CACHE_MAX_ENTRIES 256
+#define CACHE_MAX_UNKNOWN_BYTES (WARD_SECCOMP_MAX_UNKNOWN_KEPT * 256)
+
+struct cache_header {
+	char magic[32];
+	uint32_t lib_major, lib_minor, lib_micro, api, native_arch;
+	uint32_t kflags, n_unknown, n_unknown_kept, unknown_len, json_len, n_bpf;
+};
+
+static void
+cache_identity(struct cache_header *h)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, CACHE_MAGIC, sizeof(CACHE_MAGIC));
+	h->lib_major = v->major;
+	h->lib_minor = v->minor;
+	h->lib_micro = v->micro;
+	h->api = seccomp_api_get();
+	h->native_arch = seccomp_arch_native();
+}
+
+/* FNV-1a over the identity and the profile: a file name, not a proof. */
+static void
+cache_name(const struct cache_header *h, const char *canon, char *buf, size_t size)
+{
+	uint64_t x = 0xcbf29ce484222325ull;
+	const unsigned char *p = (const unsigned char *)h;
+
+	for (size_t i = 0; i < offsetof(struct cache_header, kflags); i++)
+		x = (x ^ p[i]) * 0x100000001b3ull;
+	for (p = (const unsigned char *)canon; *p; p++)
+		x = (x ^ *p) * 0x100000001b3ull;
+	snprintf(buf, size, "%016llx", (unsigned long long)x);
+}
+
+static bool
+cache_same_identity(const struct cache_header *a, const struct cache_header *b)
+{
+	return memcmp(a, b, offsetof(struct cache_header, kflags)) == 0;
+}
+
+/* Rebuild a parsed filter from an entry; false on any mismatch. */
+static bool
+cache_decode(const char *buf, size_t len, const struct cache_header *want, const char *canon,
+	     struct ward_seccomp **ret)
+{
+	_cleanup_(seccomp_freep) struct ward_seccomp *s = NULL;
+	struct cache_header h;
+	const char *names, *json, *p;
+	size_t need;
+
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	if (!cache_same_identity(&h, want) || h.n_bpf == 0 || h.n_bpf > BPF_MAXINSNS ||
+	    h.n_unknown_kept > WARD_SECCOMP_MAX_UNKNOWN_KEPT || h.n_unknown < h.n_unknown_kept ||
+	    h.unknown_len > CACHE_MAX_UNKNOWN_BYTES || h.json_len != strlen(canon))
+		return false;
+	need = sizeof(h) + h.unknown_len + h.json_len + (size_t)h.n_bpf * sizeof(struct sock_filter);
+	if (need != len)
+		return false;
+	names = buf + sizeof(h);
+	json = names + h.unknown_len;
+	if (memcmp(json, canon, h.json_len) != 0)
+		return false;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return false;
+	s->kflags = h.kflags;
+	s->n_unknown = h.n_unknown;
+	for (p = names; s->n_unknown_kept < h.n_unknown_kept; p += strlen(p) + 1) {
+		const char *nul = memchr(p, '\0', (size_t)(json - p));
+		if (!nul || remember_unknown(s, p, NULL) < 0)
+			return false;
+		s->n_unknown--; /* remember_unknown counted it again */
+	}
+	if (p != json)
+		return false;
+	s->n_bpf = h.n_bpf;
+	s->bpf = malloc(s->n_bpf * sizeof(struct sock_filter));
+	if (!s->bpf)
+		return false;
+	memcpy(s->bpf, json + h.json_len, s->n_bpf * sizeof(struct sock_filter));
+	*ret = TAKE_PTR(s);
+	return true;
+}
+
+static bool
+cache_lookup(int dirfd, const char *name, const struct cache_header *want, const char *canon,
+	     struct ward_seccomp **ret)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, max = sizeof(struct cache_header) + CACHE_MAX_UNKNOWN_BYTES +
+			      WARD_SPEC_MAX_SIZE + BPF_MAXINSNS * sizeof(struct sock_filter);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077))
+		return false;
+	if (ward_fs_read_fd(fd, max, name, &buf, &len, NULL) < 0)
+		return false;
+	return cache_decode(buf, len, want, canon, ret);
+}
+
+static size_t
+cache_count(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			(void)close(fd);
+		return SIZE_MAX;
+	}
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Best effort: a cache that cannot be written only costs the next compile. */
+static void
+cache_store(int dirfd, const char *name, const struct cache_header *id, const char *canon,
+	    const struct ward_seccomp *s)
+{
+	struct cache_header h = *id;
+	size_t ulen = 0, blen = s->n_bpf * sizeof(struct sock_filter), len;
+	_cleanup_free_ char *buf = NULL;
+	char *p;
+
+	if (cache_count(dirfd) >= CACHE_MAX_ENTRIES)
+		return;
+	for (size_t i = 0; i < s->n_unknown_kept; i++)
+		ulen += strlen(s->unknown[i]) + 1;
+	if (ulen > CACHE_MAX_UNKNOWN_BYTES)
+		return;
+	h.kflags = s->kflags;
+	h.n_unknown = (uint32_t)s->n_unknown;
+	h.n_unknown_kept = (uint32_t)s->n_unknown_kept;
+	h.unknown_len = (uint32_t)ulen;
+	h.json_len = (uint32_t)strlen(canon);
+	h.n_bpf = (uint32_t)s->n_bpf;
+	len = sizeof(h) + ulen + h.json_len + blen;
+	buf = malloc(len);
+	if (!buf)
+		return;
+	memcpy(buf, &h, sizeof(h));
+	p = buf + sizeof(h);
+	for (size_t i = 0; i < s->n_unknown_kept; i++)
+		p = stpcpy(p, s->unknown[i]) + 1;
+	memcpy(p, canon, h.json_len);
+	memcpy(p + h.json_len, s->bpf, blen);
+	/* tmpfs state under /run: replaced atomically, no fsync needed. */
+	(void)ward_fs_write_replace(dirfd, name, buf, len, 0600, NULL);
+}
+
+int
+ward_seccomp_parse_cached(json_t *seccomp, const char *where, int cache_dirfd,
+			  struct ward_seccomp **ret, bool *ret_hit, struct ward_error **err)
+{
+	_cleanup_free_ char *canon = NULL;
+	struct cache_header id;
+	char name[32];
+	int r;
+
+	if (ret_hit)
+		*ret_hit = false;
+	if (cache_dirfd >= 0 && json_is_object(seccomp))
+		canon = json_dumps(seccomp, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!canon)
+		return ward_seccomp_parse(seccomp, where, ret, err);
+	cache_identity(&id);
+	cache_name(&id, canon, name, sizeof(name));
+	if (cache_lookup(cache_dirfd, name, &id, canon, ret)) {
+		if (ret_hit)
+			*ret_hit = true;
+		return 0;
+	}
+	if ((r = ward_seccomp_parse(seccomp, where, ret, err)) < 0)
+		return r;
+	if (!(*ret)->notify && !(*ret)->listener_path && !(*ret)->listener_metadata && (*ret)->bpf)
+		cache_store(cache_dirfd, name, &id, canon, *ret);
+	return 0;
 }

@@ -628,8 +628,10 @@ parse_linux(json_t *root, struct ward_spec *s, unsigned flags, struct ward_error
 	r = ward_json_get_object(lnx, "linux", "seccomp", &sub, err);
 	if (r < 0)
 		return r;
-	if (sub && !(flags & WARD_SPEC_NO_SECCOMP) &&
-	    (r = ward_seccomp_parse(sub, "linux.seccomp", &s->seccomp, err)) < 0)
+	if (sub && (flags & WARD_SPEC_SECCOMP_DEFERRED) && !(flags & WARD_SPEC_NO_SECCOMP))
+		s->seccomp_json = json_incref(sub);
+	else if (sub && !(flags & WARD_SPEC_NO_SECCOMP) &&
+		 (r = ward_seccomp_parse(sub, "linux.seccomp", &s->seccomp, err)) < 0)
 		return r;
 	if ((s->n_uid_mappings || s->n_gid_mappings) && !s->ns[WARD_NS_USER].enabled)
 		return ward_error_set(err, EINVAL,
@@ -874,6 +876,7 @@ ward_spec_free(struct ward_spec *s)
 	}
 	free(s->sysctl);
 	ward_seccomp_free(s->seccomp);
+	json_decref(s->seccomp_json);
 	ward_strv_free(s->masked_paths);
 	ward_strv_free(s->readonly_paths);
 	free(s->mount_label);

@@ -9,6 +9,7 @@
  * each child sets no_new_privs (so no root is needed to load), turns off
  * core dumps and arms alarm() so a wrong filter cannot hang the suite.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -802,6 +803,124 @@ test_load_errno_action_defaults_to_eperm(void **state)
 	ward_seccomp_free(s);
 }
 
+/* ---- the compiled-program cache ----------------------------------------- */
+
+#define CACHED_PROFILE                                                                     \
+	"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86_64\", " \
+	"\"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": [\"mkdir\", \"mkdirat\", "          \
+	"\"no_such_syscall_ward\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 18}]}"
+
+static struct ward_seccomp *
+parse_cached_ok(const char *text, int dirfd, bool *hit)
+{
+	struct ward_seccomp *s = NULL;
+	struct ward_error *err = NULL;
+	json_t *j = NULL;
+
+	assert_int_equal(ward_json_parse(text, strlen(text), "test", &j, &err), 0);
+	if (ward_seccomp_parse_cached(j, "linux.seccomp", dirfd, &s, hit, &err) < 0)
+		print_error("parse_cached: %s\n", err ? err->msg : "?");
+	assert_non_null(s);
+	json_decref(j);
+	ward_error_free(err);
+	return s;
+}
+
+/* The one entry file in dir (the test's cache holds one profile). */
+static void
+entry_path(const char *dir, char *buf, size_t size)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	assert_non_null(d);
+	buf[0] = '\0';
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			snprintf(buf, size, "%s/%s", dir, de->d_name);
+	closedir(d);
+	assert_true(buf[0] != '\0');
+}
+
+static void
+test_cache_hit_loads_the_same_filter_and_tampering_is_a_miss(void **state)
+{
+	char dir[] = "/tmp/ward-seccomp-cache-XXXXXX", entry[512];
+	struct ward_seccomp *s;
+	bool hit = true;
+	int dirfd, fd;
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dirfd >= 0);
+
+	/* First parse compiles and stores; the filter works. */
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit);
+	assert_false(hit);
+	assert_int_equal(ward_seccomp_unknown_count(s), 1);
+	assert_exited_zero(run_filtered(s, true, child_mkdir_gets_exdev, NULL));
+	ward_seccomp_free(s);
+
+	/* Second parse: from the cache, same behaviour, same unknown names. */
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit);
+	assert_true(hit);
+	assert_int_equal(ward_seccomp_unknown_count(s), 1);
+	assert_string_equal(ward_seccomp_unknown_names(s)[0], "no_such_syscall_ward");
+	assert_exited_zero(run_filtered(s, true, child_mkdir_gets_exdev, NULL));
+	ward_seccomp_free(s);
+
+	/* Another profile never reuses that entry. */
+	s = parse_cached_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+			    "[\"getppid\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+			    dirfd, &hit);
+	assert_false(hit);
+	assert_exited_zero(run_filtered(s, true, child_getppid_eperm, NULL));
+	ward_seccomp_free(s);
+
+	/* A flipped byte in the stored profile text, or a truncated entry:
+	 * a miss, and the filter compiled again is still right. */
+	entry_path(dir, entry, sizeof(entry));
+	(void)unlink(entry); /* leave only the first profile's entry */
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit);
+	ward_seccomp_free(s);
+	entry_path(dir, entry, sizeof(entry));
+	fd = open(entry, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(pwrite(fd, "X", 1, (off_t)sizeof(uint32_t) * 11 + 32 + 25), 1);
+	(void)close(fd);
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit);
+	assert_false(hit);
+	assert_exited_zero(run_filtered(s, true, child_mkdir_gets_exdev, NULL));
+	ward_seccomp_free(s);
+	assert_int_equal(truncate(entry, st.st_size - 8), 0);
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit);
+	assert_false(hit);
+	ward_seccomp_free(s);
+
+	/* An entry others may write is not trusted. */
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit); /* rewritten whole */
+	ward_seccomp_free(s);
+	assert_int_equal(chmod(entry, 0666), 0);
+	s = parse_cached_ok(CACHED_PROFILE, dirfd, &hit);
+	assert_false(hit);
+	ward_seccomp_free(s);
+
+	/* No cache dir: plain parse. */
+	s = parse_cached_ok(CACHED_PROFILE, -1, &hit);
+	assert_false(hit);
+	ward_seccomp_free(s);
+
+	(void)close(dirfd);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 static int
 child_getppid_enotty(void *arg)
 {
@@ -1382,6 +1501,7 @@ main(void)
 		cmocka_unit_test(test_parse_bounds_list_sizes_and_rule_count),
 		cmocka_unit_test(test_features_lists_what_the_parser_accepts),
 		cmocka_unit_test(test_load_errno_action_returns_errno_ret),
+		cmocka_unit_test(test_cache_hit_loads_the_same_filter_and_tampering_is_a_miss),
 		cmocka_unit_test(test_load_errno_action_defaults_to_eperm),
 		cmocka_unit_test(test_load_default_errno_ret_applies_to_default_action),
 		cmocka_unit_test(test_load_kill_process_dies_by_sigsys),
