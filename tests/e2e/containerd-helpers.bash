@@ -238,6 +238,8 @@ ctrd_stop() {
 	# <id> level on delete, nobody removes <ns>. Only empty ones go.
 	find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d -name "$CTRD_NS" 2>/dev/null |
 		while read -r cg; do find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null; done
+	# ward-oci's compiled-seccomp cache lives in its root, this namespace's dir.
+	rm -rf "/run/containerd/runc/$CTRD_NS/.seccomp-cache"
 	rmdir "/run/containerd/runc/$CTRD_NS" 2>/dev/null
 	rmdir /run/containerd/runc /run/containerd/s /run/containerd/fifo /run/containerd 2>/dev/null
 	[ "$CTRD_SOCKDIR" != "$CTRD_DIR" ] && rm -rf "$CTRD_SOCKDIR"

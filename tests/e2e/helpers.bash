@@ -440,6 +440,11 @@ mounts_under() {
 }
 
 # snapshot_host: remember the host's mount table for assert_nothing_left.
+# state_entries DIR: what a runtime root holds besides its seccomp cache.
+state_entries() {
+	ls -A "$1" 2>/dev/null | grep -vx '.seccomp-cache'
+}
+
 snapshot_host() {
 	sort /proc/self/mountinfo >"$E2E_TMP/mountinfo.before"
 }
@@ -451,8 +456,10 @@ assert_nothing_left() {
 	if [ -e "$E2E_STATE/$ID" ]; then
 		leftovers+="state dir $E2E_STATE/$ID; "
 	fi
-	if [ -d "$E2E_STATE" ] && [ -n "$(ls -A "$E2E_STATE" 2>/dev/null)" ]; then
-		leftovers+="state entries: $(ls -A "$E2E_STATE" | tr '\n' ' '); "
+	# .seccomp-cache is the runtime's compiled-filter cache, shared by all
+	# containers of that root, not a container's state.
+	if [ -d "$E2E_STATE" ] && [ -n "$(state_entries "$E2E_STATE")" ]; then
+		leftovers+="state entries: $(state_entries "$E2E_STATE" | tr '\n' ' '); "
 	fi
 	d=$(cgroup_dirs_named "$ID")
 	[ -z "$d" ] || leftovers+="cgroups: $d; "

@@ -103,7 +103,7 @@ wait_log() {
 	run ward ps -a -q
 	assert_output_equals ""
 	[ ! -e "$WROOT/containers/$CID" ] || fail "container dir left"
-	[ -z "$(ls -A "$WRUN" 2>/dev/null)" ] || fail "runtime state left: $(ls "$WRUN")"
+	[ -z "$(state_entries "$WRUN")" ] || fail "runtime state left: $(state_entries "$WRUN")"
 }
 
 @test "ward logs: -f follows until the exit, --tail, -t, stderr, partial lines" {
@@ -209,7 +209,7 @@ wait_log() {
 	run ward ps -a -q
 	assert_output_equals ""
 	[ -z "$(ls -A "$WROOT/containers" 2>/dev/null)" ] || fail "dir left: $(ls "$WROOT/containers")"
-	[ -z "$(ls -A "$WRUN" 2>/dev/null)" ] || fail "runtime state left: $(ls "$WRUN")"
+	[ -z "$(state_entries "$WRUN")" ] || fail "runtime state left: $(state_entries "$WRUN")"
 	! grep -q " $WROOT/" /proc/self/mounts || fail "overlay left mounted"
 	# Detached --rm: gone once it exits.
 	local id i

@@ -92,5 +92,5 @@ teardown() {
 	run ward run --rootfs "$ROOTFS" --cap-add CAP_BOGUS true
 	assert_status 125
 	[ -z "$(ls -A "$WROOT/containers" 2>/dev/null)" ] || fail "containers left: $(ls "$WROOT/containers")"
-	[ -z "$(ls -A "$WRUN" 2>/dev/null)" ] || fail "runtime state left: $(ls "$WRUN")"
+	[ -z "$(state_entries "$WRUN")" ] || fail "runtime state left: $(state_entries "$WRUN")"
 }
