@@ -1,119 +1,126 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Key vectors from sigstore/cosign pkg/cosign/keys_test.go (Apache-2.0): real
- * cosign-produced encrypted keys (password "hello") and plain PEM keys.
+ * Key vectors made for ward's tests on a Debian 12 machine: the plain keys by
+ * openssl (ecparam -genkey, genpkey ed25519, genrsa -traditional), the
+ * encrypted ones by tests/tools/cosign-key.py (an implementation of cosign's
+ * key file format that shares no code with ward) with the password "hello":
+ * a P-256 PKCS#8 key under the COSIGN label with N=32768 (cosign before
+ * 2.0.1), another under the SIGSTORE label with N=65536 (cosign 2.0.1 and
+ * later), and a SEC1 (not PKCS#8) key sealed the same way, which cosign
+ * refuses. These are test keys only: they protect nothing.
  */
 #ifndef WARD_TEST_SIGN_VECTORS_H
 #define WARD_TEST_SIGN_VECTORS_H
 
 #define COSIGN_EC_P256 \
 	"-----BEGIN EC PRIVATE KEY-----\n" \
-	"MHcCAQEEIIGhcmCI5F7BPMH4r3pWCpQdAsveErdU5DjvVQerErJuoAoGCCqGSM49\n" \
-	"AwEHoUQDQgAE+9E3Qe+h25ofmz3Uo2T004Dfy49iX06MMbxf9rsGmLkOPrS0KYDl\n" \
-	"1QMfFuSbrtf8wTWNT9HNxrW/Foz39mDhHw==\n" \
+	"MHcCAQEEIBGGVSujdKrshodvo6VX0CYgRsGS9WYPzwNq0+dBpoOCoAoGCCqGSM49\n" \
+	"AwEHoUQDQgAEH0ptWlLijq9qXILuORsIUD36D1kND+DGRt6O4ccIBgH9hzpcI4kc\n" \
+	"ohKFJT+WzWKMjEg1dJ8wWzgCWeluxab/sw==\n" \
 	"-----END EC PRIVATE KEY-----\n"
 
 #define COSIGN_EC_P384 \
 	"-----BEGIN EC PRIVATE KEY-----\n" \
-	"MIGkAgEBBDDWIebxSdyJVber6J/l5MKnD0+VU0b7fcjY/RbIxuIsHLVIvwJrSohY\n" \
-	"r3gJ/iJmIKGgBwYFK4EEACKhZANiAAQeoKZkkc1GafmIgp1tbNbMBjr2EdvX2dtT\n" \
-	"lGhzHJgE0YB6TavazcYH1iOBNmX7/pInCopiyWbjF/5olrRKJMG6DQz80td++fYf\n" \
-	"O4tr+Z3nyUgRGmf/fqYA4PSN30CuOMU=\n" \
+	"MIGkAgEBBDChH8byxD/VVnaICLuyup2p/H/urO+aoVpKG6JswCvIlbyr9zIH3J1T\n" \
+	"lL1vPS0azSKgBwYFK4EEACKhZANiAATcIEdHd1gsGJp2y7leZXet5wH/NfcCDdRx\n" \
+	"6Ibjh0KL6ghMRYVoq9RoucEFiDm3/mjuyktTAoQq96PSg/Mkz+gySguIVSSaJ4G5\n" \
+	"t8dVtZYtb5LVI4Vdm5tWVK4LM9a0430=\n" \
 	"-----END EC PRIVATE KEY-----\n"
 
 #define COSIGN_ED25519 \
 	"-----BEGIN PRIVATE KEY-----\n" \
-	"MC4CAQAwBQYDK2VwBCIEIALEbo1EFnWFqBK/wC+hhypG/8hXEerwdNetAoFoFVdv\n" \
+	"MC4CAQAwBQYDK2VwBCIEIDwFQzZGO3NdZhnEe53PUU3tDwJfWLpsfTAUwJKSByjD\n" \
 	"-----END PRIVATE KEY-----\n"
 
 #define COSIGN_RSA_PKCS1 \
 	"-----BEGIN RSA PRIVATE KEY-----\n" \
-	"MIIEowIBAAKCAQEAqvVkqzBrMzl4TC5VsBgXnQiCo861QcB1TqdwgGzYkrNdF6fr\n" \
-	"UisPWgjMJixolmpwHv+088rsbiSlD9hc9DmzgCJPto7wvGeTILa9cNHCGKm12q7K\n" \
-	"TFnVUTH9z6D4E3F/IsI22Pg8+cSyeDn+LKxMadTohlcXJ8jqcH75KezoGngMp5OJ\n" \
-	"vqs93lkLep+UJMspV029z7PzF9uoT8gI02Adfq5Zkfu8VmIy8gkpYgTBCpNnD01u\n" \
-	"vo6HoAYG/mHqgPYivWBwi221GPjJWmCPB1rIJHlpAYUETA5jUY2UwP1oQx54ybcj\n" \
-	"eNjMRP5J0cGyOI8MT0j9ul7/DJde3Ds5A7BA9QIDAQABAoIBAQCJ3Q5rhsZMLsI2\n" \
-	"HP943FTei+heFOnStlNjNF/jEOOtmfsugnmgb50XrBSFjDZjZj44oVjZaQE06VQ6\n" \
-	"7O44/PcmE4VY4Ph91sCtFvC6NE1j+ifuzBnTbHY73iah81tawqIV86yrV7REbzzE\n" \
-	"+29fsyqEBe/ltgG0Ua/NPHfOOYALJwZVx8ozkz7xOyU23kNxSzp3T0FBnYYIuzrI\n" \
-	"a4h7FVxGLbIJQ3xWBU5xkd4m7EqgFYkWCfSXAVoLT2z7eJSYAmITuiQXl8uDz1XY\n" \
-	"lWKgOwkRJrMVVD8hDME7Hoc/RlKmYX64IZ3lv70NuyKDPTuhmoIQRJ49mVaqdPtH\n" \
-	"v0Z9L0tBAoGBAMPFcJFaR+VdmsZ2DXQlsPQNAB064SYbIXx/pxNVoDYkHyMfZsf3\n" \
-	"vjf4gMKNsHTM4u812UpsE5762OqdVKmWXQc60mkuEk7N55iXuBJiJxSpuj6IbiLw\n" \
-	"ogV+B40UC9luOISQpDYdY1Km1ho4HRngNkXMlJ48tFuwIP3lwwz3FtFZAoGBAN+N\n" \
-	"wVssBvNhHzGfcUMxxCwJKfHCx1ANWuTe+AsDtpZRTExMcX1PH1euxUV9aII9Klg7\n" \
-	"A7FN1It78pDrQBNQJoeMON+5N53//geY6stDfhPkOoT8Zqg2VEz4WRihUgAUHESk\n" \
-	"pUVYSvEXG7J7AG5iGgn0B3P9PMvvReIHnTeQ1rz9AoGAWAR31NHrSyMniBzhdZvQ\n" \
-	"kBkcOQgU3AYMqyXVXyr7KfxZh3gBxNwMyKtQcKg1cn3/dZ8XP4+RzsNnLSxpOQni\n" \
-	"b3Kx0RomnwmSG5fy6Uj52x9oHd9G7SyVG7UK/hHKNgqJHIjPW4kg87MQxZ7+7nhQ\n" \
-	"zlbpZq9SQ3rPind3l2er+ZkCgYASFs9ZiEN7uBUlF8i7bjB4e7lYJbGpCZucP2qE\n" \
-	"waUpnqR03A6m3BsmJi8yQ0aMm1Rs1UGkPC8BpmLnVRHXPjoP58nGWJ9meotcpAQD\n" \
-	"tI9kHqiZkC7iV5sUq1fSRWN0PCxZZZU1+kH+JieIlqlfRTLkMUnVGd2shsz50DHp\n" \
-	"iB/IJQKBgAO3kRRVszif2jdo7gzDsiSQ+fSyD6yEE9eP+uNwLZw9bQhyW5wlXF+t\n" \
-	"dR5olNrc0bP542MHL5vigRnezq9hT1hbLkQg/MA2k5FrMHIZshfWITnI5B5I2sw6\n" \
-	"wu/XEVtNr8RincoHXjov4DiqgbLPWubM7FHLN5CW6nRLXhGkb4+7\n" \
+	"MIIEogIBAAKCAQEAsG4YjWXhQfeiqbZHFwMJ+x/0w9wyh56aDuMDeUXFRZkPdMkk\n" \
+	"9pwo13cX9BDetp1aq1eMdAVslSuhpeX/uEK3eqFczlorjQqP0mtw3LsEBOHEbc7g\n" \
+	"Q/fdDiSUrt2guBxvoJWzZSG1cgr29T4N8Aay/pD0F526YPn4GScOdxjeiVSeWDbo\n" \
+	"+MnMp04kP8ApW+m6+OPL/M/JUHcsAJJcM5+k4X4nRUz9QZ0369RMXB6sevmioFRS\n" \
+	"Okmd3DfGPEjLbbQCpWY5xzPANXUyDHPmy5eL4h45ZEWXpWf5WqouBSnkPmb8Ha7n\n" \
+	"rX0DVY4UYvog8spUC7TVGl+lYp7ZpsgsD/ToZwIDAQABAoIBAAR+/U+hmHb05c6g\n" \
+	"tKO+CtyEOPYJsblJ7fbnYIxI86rNYWke0VeMZhrvj+d8BFnTOdgthjNUfA5zVaPK\n" \
+	"xXgRLdnQgchkbsE+YVOsbJcYwr9ZGfknSiVYYZLBP6vaBOiabj5BgJhK14Ibfhdo\n" \
+	"SG2IeNaZB7oQHpnnK/mAHhOyOxp1ANuOQTjifuyuUVmm/aRZjsG88Val/gANOhRz\n" \
+	"vqmS/rHbwjEhxJc3y54szgaQxleB5gTjytYoajkgy8zhrfPMbkceQrwhI9Tsnydz\n" \
+	"8yBW4q059MFND1TXLownIDpp37ocIMxWsNAA5mLqzaq0SCUsnU13sI6aTdVqg1e/\n" \
+	"DhgzAlECgYEA2xuEl4a158vGTalcOj305yAKy4aNY9szmaIg+fWy7KvCZF8HI7hQ\n" \
+	"ZQ/cADnTHDJ9gmNVo4FPG0YdsNncLriZt5A2T4RKxBxLulHTQDKb2hpp+Be+xi3l\n" \
+	"HQfojTIlnBbkzIJ4R/S9Eq2fC583nbZwsQ8eqG5Wyd1EEjSUlDNKI2kCgYEAziL+\n" \
+	"8VUq3VYrz/vc2K96CAUs8CymVvl+2uvMAfcXnVtSDmqy3A8kbuOadRJrGmHTLZ+V\n" \
+	"ubcrMh1UK/vJhvhaM2A/WeB8xdOAfImYVfXanevZn/0RsrTMAJ37u3bGkoQl2v2U\n" \
+	"kDgE1zjTTXobSWUkrkzOVyv6sEUTZzIRc9Xjw08CgYBX5PgRmPaL39DTAqd+ra/6\n" \
+	"r33lGzrI3fwbG1DDNO7rxhMbFIvWpm+Juwz0Aj5Px2lVzudhydOkC0KJ2Ttceq0f\n" \
+	"V/iReW5MsVUnjv+Bd0vR+FqeLVhYQ7zvImcFjSJNNVnfOE9r/h+CyKdOkDZNTAx0\n" \
+	"2q3fvzONkvdlnjYkJVcOUQKBgCt8BG3ien1gjTN9vRPUyJhihx1PPfPBA/qonUuY\n" \
+	"1VlzhzbVWU/EvfnKd63UqdVR55uLO6mGs00KFNSGc/fN8jE+T37lNU0CFeuvlvwj\n" \
+	"Ne/0bd8rIo2hSBulOBJOtwr3Z4jvz2Qw/Qxtx11jsdfkxz0hpLGM7IA8wiAV1sqp\n" \
+	"xzdPAoGAcGdhgolEMZSGGQLUxJwmSUimnss8QJQKJesSBcLr+geeTzW7/YKRWujm\n" \
+	"vtGdLoL2SQqyS6U37XaL1Nk1YohwcBrHDvHjSmIJUULUregJaiy+s2avwdwnPntT\n" \
+	"qmccobh79bXlJ3ICDgsRGok/YibI62VXuDsvluxKN/NLvl47i2U=\n" \
 	"-----END RSA PRIVATE KEY-----\n"
 
 #define COSIGN_RSA_1024 \
 	"-----BEGIN RSA PRIVATE KEY-----\n" \
-	"MIICWwIBAAKBgQCYm7UwrM1fEsB+pOagKMRy1G9sX3A9MbC+a/G/jI+AERiNhCxa\n" \
-	"dQUnicqs1ct78mTSH15+MJa39tYhwwh2yePUMAzP4yeiFluCAjxl8MQOqg2Q0i2+\n" \
-	"juF72HekB1RoXj5To7j9iYL71F3+A7C+ewvMRDQZ6wsJladiM3xbx3swhwIDAQAB\n" \
-	"AoGAKstvUgkDRmfxxxHjAoKsJC9iV5ej1+U5VQzcLAT0sMsagYTRE0TBf0bqqPED\n" \
-	"MOzWTP4y91wUx93WSn1wwC75TjaRQ8YS9u8lFN/7ANo7zEucCSMlomEJgdvURmpS\n" \
-	"JwsEyx03W+VCPTIz1WNFG04ICnLQvimOihU6nanDE8t4UoECQQDKFpLsipARIgVs\n" \
-	"Zr+V7CgN33O7sduaZvakq9ymgHqd5L1B+USglCVXBCYUPTombT9Li8ecDZk69e6I\n" \
-	"aWm1Pb9hAkEAwVHyTzI3Lu4LCx/T6mTOaJR1ads6XlFqTKUNBLd+PeL89cJhnigO\n" \
-	"Ad0faD4hW61IF0lHjPemLo3c6nGeNPOA5wJAIHLNdpOtHEMlMcmxu4XmzItzjtC5\n" \
-	"HSqpMbmyvT1l8tJWnTBEF7CR6k3tO1S1cJQcFKpGC8WXNANnIJokcgiPIQJAJBNs\n" \
-	"yoaucZ2OhgbsfwNM2YtK1fRJUiyTT7ZFVaoAbwAbAKnDmcYTxxlCsStXAkq191J/\n" \
-	"fbkBVBK5NS76vRrr5QJAGdcfJrnB9UIJQrTrXZWYSGCqkKSHhSrI4bLxrG2I+KlR\n" \
-	"yAA/xDHlrlrCK260XFCi47rpAowtLwB1JbUwGr6x0Q==\n" \
+	"MIICXAIBAAKBgQDmy61cn+5j7k1j871wv9G5Ol8S1dcR0zim2tkol3JNEGWgTif+\n" \
+	"skmFrCqQfsYYKRFTjxEvtlnzTJHd3mTBf54qO4TH1m9IwDlP4rQPO0/B0Ed7bUC0\n" \
+	"cFaopzIBINaF8p3V4Zj4aEAuHCWviHlbNl7EwaDnNChqWFHoRrqVuyaRzQIDAQAB\n" \
+	"AoGAB9icyC1XuWX8k41Rv2eGBboKSWWjriN0JZgDEfI0HJKWIeEGUw5UmYrE16y3\n" \
+	"p1KeGC0g9HJKlI7h1p0c58ci5VQhtF/PljHxIax1p6q6TUpiDRtHe637YkeJWtGB\n" \
+	"0M5kccQgQOb8YQ+8Y6n6PLtiGme+Vnmsee9oPaHeARy+ejECQQDzbwOogOmmogTV\n" \
+	"ezSKUKpPoE+dJGsD3opLgSo3cgPRtSa2PiVD7qwAf2srTm1bjrOyo56EoRJouVM+\n" \
+	"C/0/7UbHAkEA8rWmly9nqCVa9HsF2azSBgOcQ2dSco06+kvqWItPFqdm8iG3MX/s\n" \
+	"Q3fqeBDhQluUwMVqsfJ59cfNUrhdVgr+ywJAN8av5+PhpTRqNx/LogVpgGUS2MaH\n" \
+	"XpOWzEYEDkApb9s5y3fhwfblohePzpRhqiDAO6YRpAHj3erYj9bfZ85N8QJBAOJa\n" \
+	"BsN4snNeYzUehpY7VqPFOjaiZYHvtNE5e5SYV2oJNTkbuH2xj+ZcL49KLsp0Hoap\n" \
+	"lpfeS1+stxAuYN2d44ECQCvjWrRT+5GHtRZAdmFPodRlAeje2XSZ4/PwPX2X1F7b\n" \
+	"8FtSg2AO+DsIgyoYxiZF2rIHW45e3rfshZ3fISBXMC8=\n" \
 	"-----END RSA PRIVATE KEY-----\n"
 
 #define COSIGN_ENC_COSIGN \
 	"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n" \
 	"eyJrZGYiOnsibmFtZSI6InNjcnlwdCIsInBhcmFtcyI6eyJOIjozMjc2OCwiciI6\n" \
-	"OCwicCI6MX0sInNhbHQiOiJ4WWdoc09JTUxUWGNOT0RsclNIOUNKc1FlOVFnZmN1\n" \
-	"cmUrMXlLdHh1TlkwPSJ9LCJjaXBoZXIiOnsibmFtZSI6Im5hY2wvc2VjcmV0Ym94\n" \
-	"Iiwibm9uY2UiOiI0cS9PSlVmaXJkSUkrUjZ0ajZBMmcyQ0JqL25xdFNicCJ9LCJj\n" \
-	"aXBoZXJ0ZXh0IjoiKzB4Q3NzcFN0WStBczdKanJpOWtsbHBWd2JhcUI4ZWJNdWto\n" \
-	"eS9aVE1MSXRsL3B1YS9jWVJvbytLRGxMWWdmOW1kSjk4K1FnQW9oTktoYnJPMTcw\n" \
-	"MHdBY1JTMjFDOE4zQUNJRUVZaWpOMllBNnMraGJSbkhjUnd4eGhDMDFtb2FvL0dO\n" \
-	"Y1pmbEJheXZMV3pXblo4d2NDZ2ZpT1o1VXlRTEFJMHh0dnR6dEh3cTdDV1Vhd3V4\n" \
-	"RlhlNDZzck9TUE9SNHN6bytabWErUGovSFE9PSJ9\n" \
+	"OCwicCI6MX0sInNhbHQiOiJsK05QUzhsc0xaYXhScFByL2FIVWdkNEFqdk5FL2M5\n" \
+	"Nk4rbUdvZ1VEUWxvPSJ9LCJjaXBoZXIiOnsibmFtZSI6Im5hY2wvc2VjcmV0Ym94\n" \
+	"Iiwibm9uY2UiOiJTUEZaN1JyUWpTaHNSRXVQbXpmUnd4Z3FNQUZLQ1B2cSJ9LCJj\n" \
+	"aXBoZXJ0ZXh0IjoibUdlZDU3djN4NTM4OVE5ZFMxZGVzaWhJNEpqcUllZ3czSDJq\n" \
+	"Z1pMbjJpdmZaV1AwaDVvNEMybzQzdjVGektVbXVGYW9HSk9Va0JqTkRFc0Z1K2NJ\n" \
+	"MTltaXhDS2NEMWJhbzRPQWNOc1d5OE4wM0VRcmhFcWdLckVGSTZkbzIxYjVHVjd0\n" \
+	"RCtyZG5RRE1NVE5PRVlhZTRCU2FGYlEyUldNL3ZjdVo1cmc1d0gzelp1MzMrKzhR\n" \
+	"ajhKVXZVRll1TFE5SldvZlZKUUN5ZkQ2Nnc9PSJ9\n" \
 	"-----END ENCRYPTED COSIGN PRIVATE KEY-----\n"
 
 #define COSIGN_ENC_SIGSTORE \
 	"-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n" \
-	"eyJrZGYiOnsibmFtZSI6InNjcnlwdCIsInBhcmFtcyI6eyJOIjozMjc2OCwiciI6\n" \
-	"OCwicCI6MX0sInNhbHQiOiI3T3VGd2VsbWZZNXVId2NoaURSc210anNwZ2ZlZjFG\n" \
-	"Mk5lOGFDTjVLYVpZPSJ9LCJjaXBoZXIiOnsibmFtZSI6Im5hY2wvc2VjcmV0Ym94\n" \
-	"Iiwibm9uY2UiOiJQNHk4OGhCb3ZTa09MbXN0bFVBaGJwdDJ0K2xTNUxQSCJ9LCJj\n" \
-	"aXBoZXJ0ZXh0IjoiMnB1QzdyZldJOWh3bnJlQ2s4aUZDRlVwQlRrSzRJNlIvbFBF\n" \
-	"cnBDekpXUGpJWXl4eGVIL1A2VW52cFJHdVhla1NNb3JMdGhLamdoQ1JlNy82NDVH\n" \
-	"QWtoVm1LRC92eEF0S2EvbE1abENSQ3FlekJGUFd1dzNpeFRtZ2xhb2J1ZFVSbUVs\n" \
-	"bmNGOGlZbzBTMVl6Y1ZOMVFwY2J2c0dNcUlYRzVlbmdteGp5dCtBcXlyZTF0Q0Y0\n" \
-	"V01tU1BlaEljNlBqd2h1Q2xHaVpJUWRvTGc9PSJ9\n" \
+	"eyJrZGYiOnsibmFtZSI6InNjcnlwdCIsInBhcmFtcyI6eyJOIjo2NTUzNiwiciI6\n" \
+	"OCwicCI6MX0sInNhbHQiOiIzQjhyQmFmN3crMTVVTEtmMXB1VHV6a013d0s1cjhr\n" \
+	"bmRmSkZKdlFCQlUwPSJ9LCJjaXBoZXIiOnsibmFtZSI6Im5hY2wvc2VjcmV0Ym94\n" \
+	"Iiwibm9uY2UiOiJiSmljbk44VnJDTExFcjA5Zjhmd1E4bHdHUVRXYzdIVCJ9LCJj\n" \
+	"aXBoZXJ0ZXh0IjoiNnVEOExSSDBoZWpSdjFSQVh1SWNTdFR4Zjh0VUg1K1EvTVk4\n" \
+	"VmcvbElPd055cmFZRUwwa2xzb1RRdEJNUmZrTXpLc0JkWmVpaFRsNTJzZTlHUXgz\n" \
+	"VGV3NkhZSXU0QUlRMGg1VkxkZjlZMExoQzRkK080UDZNVVQyRDlESFQrU3VnL1Zw\n" \
+	"NjlVUno0SDEwbmZVSFNxRGJiVU9taTN5dHVzS05DSWhFWEpXU09FdG1RNjVxellu\n" \
+	"Wkw3cXcrVms1THRscjFKNWUxdTJ6UDNMSmc9PSJ9\n" \
 	"-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
 
 #define COSIGN_ENC_SEC1 \
 	"-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n" \
 	"eyJrZGYiOnsibmFtZSI6InNjcnlwdCIsInBhcmFtcyI6eyJOIjo2NTUzNiwiciI6\n" \
-	"OCwicCI6MX0sInNhbHQiOiJHK3F5WTYrNzhNS0JzMXNGTGs1ajYwcS9kS3Z1czBW\n" \
-	"VkhlSHZybC9POTF3PSJ9LCJjaXBoZXIiOnsibmFtZSI6Im5hY2wvc2VjcmV0Ym94\n" \
-	"Iiwibm9uY2UiOiJRc2JGdG13WDRDK2ttV3ZCcVRaMEFGOUFYdk1jRmg1SCJ9LCJj\n" \
-	"aXBoZXJ0ZXh0IjoiREM5T28zeldiYVQzSXYwdFVnWEdycjUxYW1samwwNlQ5MTNP\n" \
-	"VkxPbWpuMWhnK2o2WXRUbWg3SGhZSlY1N2J5eGE0Q281bE9YYmRqbTJ3aklubEd1\n" \
-	"Um5aZCt5OExnekpSNzFSeEhKVzgrWmRlcFJmYWJMTjdHbDgrSFZEcERVQ3NxQnRh\n" \
-	"VngyblpGbFEwWUl1anZwbFphblNGaUVvdERLVGkxZ3VhUXIwUHNzYU01NXZxbTRY\n" \
-	"WS9rPSJ9\n" \
+	"OCwicCI6MX0sInNhbHQiOiJucStrVHlqQUlGbHdQT2xRTU5lOTV1MTNCZG04eWxo\n" \
+	"VEt0M1dzMldFN01ZPSJ9LCJjaXBoZXIiOnsibmFtZSI6Im5hY2wvc2VjcmV0Ym94\n" \
+	"Iiwibm9uY2UiOiJUUS83V0NmbmNLZ1BPK2E4bGFXcTVxZEZYMkZJWHhQdyJ9LCJj\n" \
+	"aXBoZXJ0ZXh0IjoiUk9aZGl0WDJ1b0l5T1kxSUN1bHFmQWNDQ3hmOU1vN2VIYnFT\n" \
+	"dkRpb241SFZjTnFJN1pDSGppbWRYbnlZbDJnK2tIdS9CM2hrS1lxV0VZaG5hQ3Vp\n" \
+	"cEFXNkg1YU1uWTRpTzZjRGI1ZWdxV3Q4dHhJWWtDOUpORGhrdE9sTHVUb2NiMjZm\n" \
+	"MEdBOG1BMVFJUEJkN0pEM2t5ZG9FNkNIcjExNEQxY000cEZVNjExMHhJcEdHZ3Jw\n" \
+	"cE5JPSJ9\n" \
 	"-----END ENCRYPTED COSIGN PRIVATE KEY-----\n"
+
 /* sha256 of the SubjectPublicKeyInfo DER of the keys sealed in the two
  * PKCS#8 vectors, found independently of ward: tests/tools/cosign-key.py
  * decrypt hello | openssl pkey -inform DER -pubout -outform DER | sha256sum */
-#define COSIGN_ENC_COSIGN_FP "sha256:a6659c08b9909880c6e4bc51cab6fd7265673f67d614c20ba59a18957feb700d"
-#define COSIGN_ENC_SIGSTORE_FP "sha256:f1057bf3c114d5486f0bdb3c702596d6154158248980d4be49f6c61fdc62c591"
+#define COSIGN_ENC_COSIGN_FP "sha256:9533aa83f256cccd4c133eed522dc8760ad44efa9381effc65391027afb6fb74"
+#define COSIGN_ENC_SIGSTORE_FP "sha256:651d8ecb63045166d83e075e0f4c05c5524c0913dedb8d9fbdd6b2d8ce5eeee6"
 
 #endif

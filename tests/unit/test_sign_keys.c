@@ -119,7 +119,7 @@ test_cosign_vector_wrong_password_is_denied(void **state)
 	check_private_fails(COSIGN_ENC_COSIGN, strlen(COSIGN_ENC_COSIGN), "", "wrong password");
 }
 
-/* cosign refuses a SEC1 key inside the box (keys_test.go expects an error);
+/* cosign refuses a SEC1 key inside the box (it wants PKCS#8);
  * so does ward, with the reason. */
 static void
 test_cosign_vector_with_sec1_inside_is_refused(void **state)
