@@ -79,6 +79,13 @@ struct ward_store;
 struct ward_descriptor;
 struct ward_registry_opts;
 struct ward_platform;
+/* Read KEY=VALUE lines of an --env-file, calling add for each. */
+typedef int (*ward_cli_env_add_fn)(void *ctx, const char *kv, struct ward_error **err);
+int ward_cli_read_env_file(const char *path, ward_cli_env_add_fn add, void *ctx,
+			   struct ward_error **err);
+/* --format json|table; else a usage error (its exit status). */
+int ward_cli_parse_format(const char *cmd, const char *arg, bool *ret_json);
+
 /* "405B", "1.23MB": podman's 1000-based units, three significant digits. */
 void ward_cli_human_size(uint64_t n, char *buf, size_t size);
 

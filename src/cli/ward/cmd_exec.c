@@ -17,7 +17,6 @@
 
 #include "cli.h"
 
-#define ENV_FILE_MAX (1u << 20)
 #define PASSWD_MAX (4u << 20)
 #define MAX_ENV 4096
 #define MAX_GROUPS 1024
@@ -167,23 +166,9 @@ add_env(json_t *env, const char *kv, struct ward_error **err)
 }
 
 static int
-read_env_file(json_t *env, const char *path, struct ward_error **err)
+add_env_line(void *ctx, const char *kv, struct ward_error **err)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *line, *save = NULL;
-	int r = ward_fs_read_all(AT_FDCWD, path, ENV_FILE_MAX, &buf, NULL, err);
-
-	if (r < 0)
-		return ward_error_wrap(err, "--env-file");
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (!*line || *line == '#')
-			continue;
-		if ((r = add_env(env, line, err)) < 0)
-			return ward_error_wrap(err, "--env-file '%s'", path);
-	}
-	return 0;
+	return add_env(ctx, kv, err);
 }
 
 static void
@@ -232,7 +217,7 @@ parse_flags(int argc, char **argv, struct exec_flags *f, struct ward_error **err
 			r = add_env(f->env, optarg, err);
 			break;
 		case OPT_ENV_FILE:
-			r = read_env_file(f->env, optarg, err);
+			r = ward_cli_read_env_file(optarg, add_env_line, f->env, err);
 			break;
 		case 'u':
 			f->user = optarg;

@@ -87,10 +87,8 @@ ward_cmd_images(struct ward_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c != 'f')
 			return ward_cli_usage("images", "invalid option");
-		if (strcmp(optarg, "json") == 0)
-			json = true;
-		else if (strcmp(optarg, "table") != 0)
-			return ward_cli_usage("images", "--format: '%s' is not table or json", optarg);
+		if (ward_cli_parse_format("images", optarg, &json) != 0)
+			return WARD_EXIT_ENGINE;
 	}
 	if ((r = ward_store_open(cli->root, true, &s, &err)) < 0 ||
 	    (r = ward_store_list(s, &names, &err)) < 0) {

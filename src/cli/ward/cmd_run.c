@@ -17,7 +17,6 @@
 #include "image/layers.h"
 #include "image/snapshot.h"
 
-#define ENV_FILE_MAX (1u << 20)
 #define SECCOMP_FILE_MAX (1u << 20)
 #define MAX_LIST 4096
 
@@ -99,23 +98,11 @@ add_env(struct run_flags *f, const char *kv)
 }
 
 static int
-read_env_file(struct run_flags *f, const char *path, struct ward_error **err)
+add_env_line(void *ctx, const char *kv, struct ward_error **err)
 {
-	_cleanup_free_ char *buf = NULL;
-	char *line, *save = NULL;
-	int r = ward_fs_read_all(AT_FDCWD, path, ENV_FILE_MAX, &buf, NULL, err);
+	int r = add_env(ctx, kv);
 
-	if (r < 0)
-		return ward_error_wrap(err, "--env-file");
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		if (!*line || *line == '#')
-			continue;
-		if ((r = add_env(f, line)) < 0)
-			return ward_error_set(err, -r, "--env-file '%s'", path);
-	}
-	return 0;
+	return r < 0 ? ward_error_set(err, -r, "--env") : 0;
 }
 
 /* -v SRC:DST[:ro|rw] */
@@ -310,7 +297,7 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 				r = ward_error_set(err, -r, "--env");
 			break;
 		case OPT_ENV_FILE:
-			r = read_env_file(f, optarg, err);
+			r = ward_cli_read_env_file(optarg, add_env_line, f, err);
 			break;
 		case 'u':
 			f->o.user = optarg;

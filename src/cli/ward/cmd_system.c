@@ -142,11 +142,8 @@ system_df(struct ward_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c != 'f')
 			return ward_cli_usage("system df", "invalid option");
-		if (strcmp(optarg, "json") == 0)
-			json = true;
-		else if (strcmp(optarg, "table") != 0)
-			return ward_cli_usage("system df", "--format: '%s' is not table or json",
-					      optarg);
+		if (ward_cli_parse_format("system df", optarg, &json) != 0)
+			return WARD_EXIT_ENGINE;
 	}
 	if (optind != argc)
 		return ward_cli_usage("system df", "usage: ward system df [--format json]");

@@ -529,11 +529,8 @@ ward_cmd_top(struct ward_cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				json = true;
-			else if (strcmp(optarg, "table") != 0)
-				return ward_cli_usage("top", "--format '%s': json or table",
-						      optarg);
+			if (ward_cli_parse_format("top", optarg, &json) != 0)
+				return WARD_EXIT_ENGINE;
 			break;
 		case 'h':
 			printf("usage: ward top [--format json] CONTAINER [DESCRIPTOR...]\n"
