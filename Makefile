@@ -123,9 +123,14 @@ build/fuzzobj/%.o: %.c
 build/fuzz/libward.a: $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(call say,AR,$@)$(AR) rcs $@ $^
-build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libward.a
+# The CLI helpers that need only libward (src/cli/ward/env.c), for fuzzers
+# that include a command's source to reach its static parsers.
+build/fuzz/libwardcli.a: build/fuzzobj/src/cli/ward/env.o
 	@mkdir -p $(@D)
-	$(call say,FUZZ,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< build/fuzz/libward.a $(PKG_LIBS)
+	$(call say,AR,$@)$(AR) rcs $@ $^
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libwardcli.a build/fuzz/libward.a
+	@mkdir -p $(@D)
+	$(call say,FUZZ,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< build/fuzz/libwardcli.a build/fuzz/libward.a $(PKG_LIBS)
 
 test-build: build/ward-oci build/ward build/ward-init build/test/ward-oci build/test/ward $(UNIT_BIN) $(TOOL_BIN) $(FUZZ_BIN)
 

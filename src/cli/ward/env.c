@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* --env-file, shared by ward run and ward exec. */
+/* --env-file, shared by ward run and ward exec. Depends on libward only, so
+ * the fuzzers that include a command's source can link it. */
 #include <fcntl.h>
 #include <string.h>
 
@@ -26,17 +27,5 @@ ward_cli_read_env_file(const char *path, ward_cli_env_add_fn add, void *ctx,
 		if ((r = add(ctx, line, err)) < 0)
 			return ward_error_wrap(err, "--env-file '%s'", path);
 	}
-	return 0;
-}
-
-int
-ward_cli_parse_format(const char *cmd, const char *arg, bool *ret_json)
-{
-	if (strcmp(arg, "json") == 0)
-		*ret_json = true;
-	else if (strcmp(arg, "table") == 0)
-		*ret_json = false;
-	else
-		return ward_cli_usage(cmd, "--format '%s': json or table", arg);
 	return 0;
 }

@@ -72,6 +72,18 @@ ward_cli_usage(const char *cmd, const char *fmt, ...)
 }
 
 int
+ward_cli_parse_format(const char *cmd, const char *arg, bool *ret_json)
+{
+	if (strcmp(arg, "json") == 0)
+		*ret_json = true;
+	else if (strcmp(arg, "table") == 0)
+		*ret_json = false;
+	else
+		return ward_cli_usage(cmd, "--format '%s': json or table", arg);
+	return 0;
+}
+
+int
 ward_cmd_version(struct ward_cli *cli, int argc, char **argv)
 {
 	(void)cli;
