@@ -13,7 +13,7 @@ CC       ?= gcc
 CLANG    ?= clang
 WERROR   ?= 1
 V        ?= 0
-PKGS     := jansson libseccomp libarchive libcrypto libcurl sqlite3 libsodium
+PKGS     := jansson libseccomp libarchive libcrypto libcurl sqlite3 libsodium gpgme yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # ISA-L's igzip inflates gzip layers about twice as fast as zlib (optional:
@@ -45,7 +45,7 @@ Q =
 say =
 endif
 
-LIB_SRC  := $(sort $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/registry/*.c src/sign/*.c src/scan/*.c))
+LIB_SRC  := $(sort $(wildcard src/util/*.c src/runtime/*.c src/image/*.c src/registry/*.c src/sign/*.c src/scan/*.c src/audit/*.c src/policy/*.c))
 OCI_SRC  := $(sort $(wildcard src/cli/oci/*.c))
 WARD_SRC := $(sort $(wildcard src/cli/ward/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

@@ -5,7 +5,8 @@ PKGS="build-essential pkg-config clang libclang-rt-14-dev libjansson-dev libsecc
 libcmocka-dev bats busybox-static rpm crun runc containerd iproute2 jq procps
 libarchive-dev libssl-dev libcurl4-openssl-dev skopeo umoci docker-registry apache2-utils openssl
 libsqlite3-dev sqlite3 libsodium-dev
-libisal-dev"
+libisal-dev
+libgpgme-dev gnupg libyaml-dev python3-jsonschema debootstrap podman"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -17,6 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <stdint.h>
+
+#include <ward/image.h>
 #include <ward/util.h>
 
 /* ==== version order (src/scan/version*.c) =============================== */
@@ -81,5 +84,202 @@ struct ward_ecosystem {
  */
 WARD_PUBLIC int ward_ecosystem_lookup(const char *osv, struct ward_ecosystem *ret,
 				      const char **ret_release, struct ward_error **err);
+
+/* ==== inventory: what is installed in a root filesystem ================== *
+ * src/scan/inventory*.c. Package databases in a rootfs are hostile input:
+ * every file is opened through the rootfs (openat2 RESOLVE_IN_ROOT, no
+ * symlink leaves it), bounded by WARD_SCAN_DB_MAX, and a malformed record is
+ * a counted warning, never a crash; only an unreadable rootfs fails.
+ */
+
+#define WARD_SCAN_DB_MAX (256u << 20)	 /* one package database file */
+#define WARD_SCAN_PACKAGES_MAX 200000u /* packages in one inventory */
+#define WARD_SCAN_WARNINGS_KEPT 64u	 /* warning texts kept (all are counted) */
+
+enum ward_pkg_type {
+	WARD_PKG_DPKG = 0, /* /var/lib/dpkg/status, status.d/ (distroless) */
+	WARD_PKG_APK,	   /* /lib/apk/db/installed */
+	WARD_PKG_RPM,	   /* rpmdb.sqlite */
+	WARD_PKG_NPM,	   /* package-lock.json, node_modules/ NAME /package.json */
+	WARD_PKG_PYPI,	   /* *.dist-info/METADATA */
+	WARD_PKG_GO,	   /* Go module build info in an ELF binary */
+};
+#define WARD_PKG_TYPE_COUNT 6
+
+/* "deb", "apk", "rpm", "npm", "pypi", "golang": the purl type. Static. */
+WARD_PUBLIC const char *ward_pkg_type_name(enum ward_pkg_type t);
+
+/* /etc/os-release (else /usr/lib/os-release). Members NULL when absent. */
+struct ward_os_release {
+	char *id;	      /* "debian", "alpine", "rhel", "ubuntu" */
+	char *version_id;     /* "12", "3.19.1", "9.3", "22.04" */
+	char *version_codename;
+	char *pretty_name;
+	char *id_like;
+};
+
+struct ward_package {
+	enum ward_pkg_type type;
+	char *name;
+	char *version;	      /* as the database records it: "1:2.38-1+b1" */
+	char *source_name;    /* dpkg Source:, rpm SOURCERPM's name; NULL: same as name */
+	char *source_version; /* the source's version; NULL: same as version */
+	char *arch;	      /* NULL when the database has none */
+	char *license;	      /* NULL when the database has none */
+	char *location;	      /* path in the rootfs it was read from */
+	char *purl;	      /* package URL, e.g. pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64&distro=debian-12 */
+};
+
+struct ward_inventory {
+	struct ward_os_release os;
+	struct ward_package *pkgs;
+	size_t n_pkgs;
+	size_t n_warnings;  /* malformed records and files skipped */
+	char **warnings;    /* the first WARD_SCAN_WARNINGS_KEPT of them */
+	size_t n_warnings_kept;
+	char *source;	    /* what was scanned: "image sha256:..", "rootfs DIR", "sbom FILE" */
+};
+
+WARD_PUBLIC void ward_inventory_free(struct ward_inventory *inv);
+static inline void
+ward_inventory_freep(struct ward_inventory **inv)
+{
+	ward_inventory_free(*inv);
+}
+
+/*
+ * Read the OS release and every package database in the rootfs that
+ * `rootfs_fd` (an O_PATH or O_DIRECTORY fd) names. `source` is copied to
+ * inv->source. A BerkeleyDB rpm database (/var/lib/rpm/Packages) fails with
+ * WARD_E_UNSUPPORTED saying so; no package database at all is an empty
+ * inventory, not an error.
+ */
+WARD_PUBLIC int ward_scan_inventory(int rootfs_fd, const char *source,
+				    struct ward_inventory **ret, struct ward_error **err);
+
+/* The image's filesystem (its layers under one read-only overlay mount
+ * that is never attached to the mount tree: fsopen/fsmount), as a dirfd
+ * for ward_scan_inventory. */
+WARD_PUBLIC int ward_scan_open_image_rootfs(struct ward_store *store,
+					    const struct ward_digest *manifest, int *ret_fd,
+					    struct ward_error **err);
+
+/* ==== SBOM: CycloneDX 1.5 JSON and SPDX 2.3 JSON (src/scan/sbom*.c) ====== */
+
+#define WARD_SBOM_MAX (64u << 20) /* an SBOM file read in */
+
+enum ward_sbom_format {
+	WARD_SBOM_CYCLONEDX = 0,
+	WARD_SBOM_SPDX,
+};
+
+/* Parse an SBOM (format detected from its content: bomFormat/spdxVersion)
+ * into an inventory; packages need a purl whose type ward knows. Cycles in
+ * dependencies or relationships are never followed. */
+WARD_PUBLIC int ward_sbom_read(const char *buf, size_t len, const char *name,
+			       struct ward_inventory **ret, struct ward_error **err);
+
+/* ==== vulnerability database: OSV records in sqlite (src/scan/vulndb*.c) == */
+
+#define WARD_OSV_RECORD_MAX (4u << 20) /* one OSV JSON document */
+#define WARD_OSV_ARRAY_MAX 10000u      /* entries in any array of one record */
+
+/* Opened database: <root>/vulndb/osv.db. Opaque. */
+struct ward_vulndb;
+
+WARD_PUBLIC int ward_vulndb_open(const char *path, bool create, struct ward_vulndb **ret,
+				 struct ward_error **err);
+WARD_PUBLIC void ward_vulndb_close(struct ward_vulndb *db);
+static inline void
+ward_vulndb_closep(struct ward_vulndb **db)
+{
+	ward_vulndb_close(*db);
+}
+
+struct ward_vulndb_import_stats {
+	size_t records;	  /* OSV records stored (new or replaced) */
+	size_t withdrawn; /* records skipped because withdrawn */
+	size_t skipped;	  /* invalid records or unknown ecosystems (counted warnings) */
+	size_t files;
+	char **warnings;  /* first WARD_SCAN_WARNINGS_KEPT texts */
+	size_t n_warnings_kept;
+};
+WARD_PUBLIC void ward_vulndb_import_stats_clear(struct ward_vulndb_import_stats *st);
+
+/* Import OSV JSON files, directories of them (recursively) or OSV's
+ * per-ecosystem zip archives (all.zip), in one transaction: on failure the
+ * database is as it was. A record whose id exists is replaced when its
+ * `modified` is newer. */
+WARD_PUBLIC int ward_vulndb_import(struct ward_vulndb *db, char *const *paths, size_t n_paths,
+				   struct ward_vulndb_import_stats *ret, struct ward_error **err);
+
+struct ward_vulndb_source {
+	char *ecosystem; /* "Debian:12", "npm" */
+	size_t records;
+};
+struct ward_vulndb_status {
+	size_t records;
+	int64_t last_import; /* unix seconds; 0: never */
+	int64_t newest_modified;
+	struct ward_vulndb_source *sources;
+	size_t n_sources;
+};
+WARD_PUBLIC int ward_vulndb_status(struct ward_vulndb *db, struct ward_vulndb_status *ret,
+				   struct ward_error **err);
+WARD_PUBLIC void ward_vulndb_status_clear(struct ward_vulndb_status *st);
+
+/* ==== findings ============================================================ */
+
+enum ward_severity {
+	WARD_SEV_UNKNOWN = 0,
+	WARD_SEV_LOW,
+	WARD_SEV_MEDIUM,
+	WARD_SEV_HIGH,
+	WARD_SEV_CRITICAL,
+};
+/* "UNKNOWN", "LOW", ... Static. */
+WARD_PUBLIC const char *ward_severity_name(enum ward_severity s);
+/* Case-insensitive inverse; WARD_E_INVALID naming the value. */
+WARD_PUBLIC int ward_severity_from_name(const char *name, enum ward_severity *ret,
+					struct ward_error **err);
+
+struct ward_vuln_finding {
+	size_t pkg;	  /* index into the inventory's pkgs */
+	char *id;	  /* the record's id: "CVE-2023-1234", "DSA-5000-1", "GHSA-..." */
+	char **aliases;	  /* other ids of the same vulnerability, merged */
+	size_t n_aliases;
+	char *summary;	  /* NULL when the record has none */
+	enum ward_severity severity;
+	double cvss_score;	/* CVSS v3 base score; < 0 when none */
+	char *cvss_vector;	/* "CVSS:3.1/AV:N/..." or NULL */
+	char *fixed_version;	/* first fixed version after the installed one; NULL: no fix */
+	char *ecosystem;	/* the record's affected[].package.ecosystem */
+	char *matched_name;	/* the name matched: the source package for Debian */
+	/* Filled by the filters (ignore file, VEX), not by matching: */
+	bool suppressed;
+	char *suppressed_by; /* "ignore file .wardignore: reason" or "VEX: not_affected" */
+};
+
+struct ward_scan_report {
+	struct ward_inventory *inv; /* owned */
+	struct ward_vuln_finding *findings;
+	size_t n_findings;
+	int64_t db_newest_modified; /* the database's age at scan time */
+	int64_t db_last_import;
+	int64_t scanned_at;
+	char *image_digest; /* NULL unless an image was scanned */
+	char *image_ref;    /* NULL unless an image was scanned */
+};
+WARD_PUBLIC void ward_scan_report_free(struct ward_scan_report *r);
+static inline void
+ward_scan_report_freep(struct ward_scan_report **r)
+{
+	ward_scan_report_free(*r);
+}
+
+/* Match every package of `inv` (ownership passes to the report, also on
+ * failure) against the database. */
+WARD_PUBLIC int ward_vulndb_match(struct ward_vulndb *db, struct ward_inventory *inv,
+				  struct ward_scan_report **ret, struct ward_error **err);
 
 #endif
