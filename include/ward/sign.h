@@ -231,4 +231,47 @@ WARD_PUBLIC int ward_base64_encode(const void *buf, size_t len, char **ret,
 WARD_PUBLIC int ward_base64_decode(const char *s, size_t len, size_t max, const char *name,
 				   unsigned char **ret, size_t *ret_len, struct ward_error **err);
 
+/* ---- GPG simple signing (src/sign/gpg.c, GPGME) -------------------------- *
+ * Policy type signedBy: an OpenPGP signed message (not a detached
+ * signature) whose content is an "atomic container signature" payload, as
+ * skopeo/podman `--sign-by` write. Verification uses only the keys added to a
+ * ward_gpg_keyring (a private GNUPGHOME that ward creates and removes), never
+ * the user's keyring, so a key the policy does not name can never verify.
+ */
+
+#define WARD_SIGN_GPG_SIG_MAX (4u << 20) /* one signature-N file or blob */
+#define WARD_SIGN_GPG_KEYS_MAX (1u << 20) /* one keyPath file or keyData */
+
+struct ward_gpg_keyring;
+
+WARD_PUBLIC int ward_gpg_keyring_new(struct ward_gpg_keyring **ret, struct ward_error **err);
+WARD_PUBLIC void ward_gpg_keyring_free(struct ward_gpg_keyring *kr);
+static inline void
+ward_gpg_keyring_freep(struct ward_gpg_keyring **kr)
+{
+	ward_gpg_keyring_free(*kr);
+}
+/* Add the public keys in (data, len), armored or binary; `name` (the file,
+ * or "keyData") names errors. No key in it: WARD_E_INVALID. */
+WARD_PUBLIC int ward_gpg_keyring_add(struct ward_gpg_keyring *kr, const void *data, size_t len,
+				     const char *name, struct ward_error **err);
+
+/*
+ * Verify a signed message against the keyring only. On success *ret_payload
+ * (NUL-terminated, *ret_payload_len bytes: the signed content, not yet
+ * parsed) and *ret_fingerprint (the signing key's fingerprint, uppercase hex)
+ * are the caller's. A bad, expired or unknown-key signature: WARD_E_DENIED.
+ * Nothing of the content is returned unless the signature verified.
+ */
+WARD_PUBLIC int ward_gpg_verify(struct ward_gpg_keyring *kr, const void *sig, size_t sig_len,
+				char **ret_payload, size_t *ret_payload_len,
+				char **ret_fingerprint, struct ward_error **err);
+
+/* Sign (payload, len) as a signed message with the secret key `key_id`
+ * (fingerprint, key id or e-mail) of the GnuPG home `gnupg_home` (NULL: the
+ * user's, $GNUPGHOME or ~/.gnupg), as `skopeo --sign-by` does. */
+WARD_PUBLIC int ward_gpg_sign(const char *gnupg_home, const char *key_id, const void *payload,
+			      size_t len, unsigned char **ret_sig, size_t *ret_sig_len,
+			      struct ward_error **err);
+
 #endif
