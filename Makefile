@@ -83,8 +83,14 @@ build/test/libward.a: $(TEST_LIB_OBJ)
 STATIC_LIBS := -Wl,-Bstatic -ljansson -lseccomp -Wl,-Bdynamic
 build/ward-oci: $(REL_OCI_OBJ) build/libward.a
 	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_OCI_OBJ) build/libward.a $(STATIC_LIBS)
+# libcurl and libarchive are loaded on first use (src/util/dl.c): linked
+# in, they and their ~40 dependencies cost every `ward` process about 10 ms
+# of loading and relocation, `ward run` and `ward ps` included. --as-needed
+# drops them when every function ward calls has a forwarder there.
+DL_LIBS := $(shell pkg-config --libs libcurl libarchive 2>/dev/null)
 build/ward: $(REL_WARD_OBJ) build/libward.a
-	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_WARD_OBJ) build/libward.a $(PKG_LIBS)
+	$(call say,LD,$@)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $(REL_WARD_OBJ) build/libward.a \
+		$(filter-out $(DL_LIBS),$(PKG_LIBS)) -Wl,--as-needed $(DL_LIBS) -Wl,--no-as-needed
 build/test/ward: $(TEST_WARD_OBJ) build/test/libward.a
 	$(call say,LD-SAN,$@)$(CC) $(TEST_CFLAGS) -o $@ $(TEST_WARD_OBJ) build/test/libward.a $(PKG_LIBS)
 # ward-init (`ward run --init`) is bind-mounted into images that may have no
@@ -163,4 +169,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build/rel build/test build/fuzzobj build/fuzz build/tools -name '*.d' -type f 2>/dev/null)

@@ -130,6 +130,11 @@ WARD_PUBLIC int ward_parse_size(const char *s, int64_t *ret);
 /* CLOCK_MONOTONIC in milliseconds, for deadlines. */
 WARD_PUBLIC long ward_now_ms(void);
 
+/* libcurl and libarchive are loaded on first use (src/util/dl.c): 0 when
+ * loaded, else WARD_E_UNSUPPORTED naming the library and its package. */
+WARD_PUBLIC int ward_dl_curl(struct ward_error **err);
+WARD_PUBLIC int ward_dl_archive(struct ward_error **err);
+
 /* ---- JSON with field-naming errors --------------------------------------
  * `where` is the dotted path of the object (e.g. "process.user"); errors
  * read "process.user.uid: expected an integer, got string".

@@ -282,6 +282,8 @@ layer_pass(int fd, struct saver *sv, const char *name, char *buf, uint64_t *ret_
 	compressed = is_gzip(m) || is_zstd(m);
 	if (compressed) {
 		struct archive_entry *e;
+		if (ward_dl_archive(err) < 0)
+			return -ENOENT;
 		in = archive_read_new();
 		if (!in)
 			return ward_error_set(err, ENOMEM, "layer");
@@ -509,6 +511,8 @@ ward_archive_save(struct ward_store *s, char *const *names, enum ward_archive_fo
 
 	if (!names || !names[0])
 		return ward_error_setk(err, WARD_E_INVALID, EINVAL, "save: no image named");
+	if (ward_dl_archive(err) < 0)
+		return -ENOENT;
 	if (!buf || !(a = archive_write_new()))
 		return ward_error_set(err, ENOMEM, "save");
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
@@ -911,10 +915,13 @@ read_member(struct loader *l, struct archive *a, struct archive_entry *e, struct
 static int
 read_archive(struct loader *l, int fd, struct ward_error **err)
 {
-	_cleanup_(archive_readp) struct archive *a = archive_read_new();
+	_cleanup_(archive_readp) struct archive *a = NULL;
 	char last[WARD_ARCHIVE_NAME_MAX + 2] = "";
 	int r;
 
+	if (ward_dl_archive(err) < 0)
+		return -ENOENT;
+	a = archive_read_new();
 	if (!a)
 		return ward_error_set(err, ENOMEM, "load");
 	archive_read_support_filter_gzip(a);

@@ -1516,6 +1516,8 @@ open_raw(struct unpacker *u, int src_fd, enum ward_layer_compression want,
 		return 0;
 	}
 #endif
+	if (ward_dl_archive(err) < 0)
+		return -ENOENT;
 	u->raw = archive_read_new();
 	if (!u->raw)
 		return ward_error_set(err, ENOMEM, "layer: decompressor");
@@ -1592,6 +1594,8 @@ run(struct unpacker *u, int src_fd, const struct ward_unpack_opts *o,
 	r = pipeline_start(u, err);
 	if (r < 0)
 		return r;
+	if (ward_dl_archive(err) < 0)
+		return -ENOENT;
 	tar = archive_read_new();
 	if (!tar)
 		return ward_error_set(err, ENOMEM, "layer: tar reader");

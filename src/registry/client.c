@@ -108,6 +108,10 @@ curl_init_once(void)
 int
 ward_registry_init(struct ward_error **err)
 {
+	int r = ward_dl_curl(err);
+
+	if (r < 0)
+		return r;
 	pthread_once(&curl_once, curl_init_once);
 	if (curl_init_rc != CURLE_OK)
 		return ward_error_set(err, EIO, "curl_global_init: %s",

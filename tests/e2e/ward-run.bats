@@ -94,3 +94,24 @@ teardown() {
 	[ -z "$(ls -A "$WROOT/containers" 2>/dev/null)" ] || fail "containers left: $(ls "$WROOT/containers")"
 	[ -z "$(state_entries "$WRUN")" ] || fail "runtime state left: $(state_entries "$WRUN")"
 }
+
+@test "ward (release build) loads libcurl and libarchive only when a command needs them" {
+	# Linked in, they and their ~40 dependencies cost every ward process,
+	# `ward run` included, about 10 ms (src/util/dl.c).
+	[ -x "$BATS_TEST_DIRNAME/../../build/ward" ] || skip "release build/ward not built"
+	run ldd "$BATS_TEST_DIRNAME/../../build/ward"
+	assert_success
+	assert_output_not_contains "libcurl"
+	assert_output_not_contains "libarchive"
+	run env LD_DEBUG=libs "$BATS_TEST_DIRNAME/../../build/ward" --root "$BATS_TEST_TMPDIR/r" --version
+	assert_output_not_contains "libcurl.so"
+	# ... and loads them when one does: import reads the tarball with
+	# libarchive, pull talks HTTP with libcurl (to a closed port here).
+	tar -C "$ROOTFS" -czf "$BATS_TEST_TMPDIR/rootfs.tgz" .
+	run "$BATS_TEST_DIRNAME/../../build/ward" --root "$BATS_TEST_TMPDIR/r" --runroot "$BATS_TEST_TMPDIR/rr" import "$BATS_TEST_TMPDIR/rootfs.tgz" dl/test:1
+	assert_success
+	assert_output_contains "sha256:"
+	run "$BATS_TEST_DIRNAME/../../build/ward" --root "$BATS_TEST_TMPDIR/r" --runroot "$BATS_TEST_TMPDIR/rr" pull --tls-verify=false 127.0.0.1:1/none
+	assert_status 125
+	assert_output_contains "127.0.0.1 port 1"
+}
