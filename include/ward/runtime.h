@@ -425,4 +425,40 @@ WARD_PUBLIC json_t *ward_seccomp_default_profile(json_t *caps);
 /* Docker's default capability set, NULL-terminated. */
 WARD_PUBLIC const char *const *ward_default_capabilities(void);
 
+
+/* ---- process information from /proc (src/runtime/procinfo.c) ------------ *
+ * For `ward top`. A container writes its processes' names and command lines,
+ * so these parsers treat /proc text as hostile: lengths are bounded, and
+ * control characters (terminal escapes) become '?' before anything is shown.
+ */
+
+struct ward_proc_stat {
+	pid_t ppid;
+	int tty_nr;
+	unsigned long long utime, stime, start; /* clock ticks; start since boot */
+	char comm[64];				/* control characters replaced by '?' */
+};
+
+/* Parse /proc/PID/stat text (buf, len): comm may hold spaces and ')', so the
+ * fields resume after the last ')'. -EINVAL when it does not parse. */
+WARD_PUBLIC int ward_proc_parse_stat(const char *buf, size_t len, struct ward_proc_stat *ret);
+
+struct ward_proc_status {
+	bool has_euid;
+	uid_t euid;    /* effective uid (the Uid: line's second field) */
+	pid_t ns_pid;  /* the innermost NSpid; 0 when the line is absent */
+};
+
+/* Parse /proc/PID/status text: the Uid and NSpid lines; anything else is
+ * ignored. Never fails: absent lines leave has_euid false / ns_pid 0. */
+WARD_PUBLIC void ward_proc_parse_status(const char *buf, size_t len, struct ward_proc_status *ret);
+
+/* The name /etc/passwd text (buf, len) gives uid, as ps shows it: true and
+ * the name (control characters replaced) in name[size] when a line has that
+ * numeric uid and a name that fits; false otherwise. */
+WARD_PUBLIC bool ward_passwd_name(const char *buf, size_t len, uid_t uid, char *name, size_t size);
+
+/* Replace control characters (bytes < 0x20 and 0x7f) by '?' in place. */
+WARD_PUBLIC void ward_terminal_sanitize(char *s);
+
 #endif

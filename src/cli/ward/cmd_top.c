@@ -63,6 +63,7 @@ struct top_ctx {
 	long hz;
 	unsigned long long now_ns; /* CLOCK_BOOTTIME, the clock of /proc/PID/stat's starttime */
 	char *passwd;		   /* the container's /etc/passwd, or NULL */
+	size_t passwd_len;
 	const pid_t *pids;
 	size_t n_pids;
 };
@@ -78,63 +79,31 @@ read_proc(pid_t pid, const char *file, char **ret, size_t *ret_len, struct ward_
 	return ward_fs_read_all(AT_FDCWD, path, PROC_FILE_MAX, ret, ret_len, err);
 }
 
-/* Control characters (a hostile name's terminal escapes) become '?'. */
-static void
-sanitize(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 static int
-parse_stat(struct proc_info *p, char *buf)
+parse_stat(struct proc_info *p, const char *buf, size_t len)
 {
-	/* comm is in parentheses and may hold spaces and ')': the fields
-	 * resume after the LAST ')'. */
-	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-	int ppid, tty;
-	unsigned long long ut, st, start;
+	struct ward_proc_stat st;
 
-	if (!open || !close || close < open || close[1] != ' ')
+	if (ward_proc_parse_stat(buf, len, &st) < 0)
 		return -EINVAL;
-	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(close - open - 1), open + 1);
-	sanitize(p->comm);
-	/* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
-	 * cmajflt utime stime cutime cstime priority nice threads itrealvalue
-	 * starttime */
-	if (sscanf(close + 2,
-		   "%*c %d %*d %*d %d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-		   "%*d %*d %llu",
-		   &ppid, &tty, &ut, &st, &start) != 5)
-		return -EINVAL;
-	p->host_ppid = ppid;
-	p->tty_nr = tty;
-	p->utime = ut;
-	p->stime = st;
-	p->start = start;
+	p->host_ppid = st.ppid;
+	p->tty_nr = st.tty_nr;
+	p->utime = st.utime;
+	p->stime = st.stime;
+	p->start = st.start;
+	memcpy(p->comm, st.comm, sizeof(p->comm));
 	return 0;
 }
 
 /* Uid (effective) and NSpid (innermost) from /proc/PID/status. */
 static void
-parse_status(struct proc_info *p, char *buf)
+parse_status(struct proc_info *p, const char *buf, size_t len)
 {
-	char *save = NULL;
+	struct ward_proc_status st;
 
-	p->ns_pid = p->host_pid;
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		unsigned ruid, euid;
-		if (sscanf(l, "Uid: %u %u", &ruid, &euid) == 2) {
-			p->euid = euid;
-		} else if (ward_str_has_prefix(l, "NSpid:")) {
-			char *last = strrchr(l, '\t');
-			if (!last)
-				last = strrchr(l, ' ');
-			if (last)
-				p->ns_pid = (pid_t)atoi(last + 1);
-		}
-	}
+	ward_proc_parse_status(buf, len, &st);
+	p->euid = st.has_euid ? st.euid : 0;
+	p->ns_pid = st.ns_pid > 0 ? st.ns_pid : p->host_pid;
 }
 
 /* The command line, its first CMDLINE_MAX - 1 bytes (a process can make
@@ -164,7 +133,7 @@ read_args(struct proc_info *p)
 			if (buf[i] == '\0')
 				buf[i] = ' ';
 		buf[len] = '\0';
-		sanitize(buf);
+		ward_terminal_sanitize(buf);
 	}
 	p->args = buf;
 }
@@ -174,13 +143,15 @@ static int
 read_proc_info(pid_t pid, struct proc_info *p)
 {
 	_cleanup_free_ char *stat = NULL, *status = NULL;
+	size_t stat_len = 0, status_len = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->host_pid = pid;
-	if (read_proc(pid, "stat", &stat, NULL, NULL) < 0 ||
-	    read_proc(pid, "status", &status, NULL, NULL) < 0 || parse_stat(p, stat) < 0)
+	if (read_proc(pid, "stat", &stat, &stat_len, NULL) < 0 ||
+	    read_proc(pid, "status", &status, &status_len, NULL) < 0 ||
+	    parse_stat(p, stat, stat_len) < 0)
 		return 0;
-	parse_status(p, status);
+	parse_status(p, status, status_len);
 	read_args(p);
 	return 1;
 }
@@ -270,31 +241,8 @@ tty_name(char *buf, size_t size, int tty_nr)
 static void
 user_name(const struct top_ctx *c, uid_t uid, char *buf, size_t size)
 {
-	const char *line = c->passwd;
-
-	snprintf(buf, size, "%u", (unsigned)uid);
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		const char *c1 = memchr(line, ':', len);
-		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
-		char idbuf[16];
-		if (c1 && c2) {
-			const char *id = c2 + 1;
-			size_t idlen = strcspn(id, ":\n");
-			if (idlen < sizeof(idbuf)) {
-				memcpy(idbuf, id, idlen);
-				idbuf[idlen] = '\0';
-				if (strtoul(idbuf, NULL, 10) == uid && idbuf[0] >= '0' &&
-				    idbuf[0] <= '9' && (size_t)(c1 - line) < size) {
-					snprintf(buf, size, "%.*s", (int)(c1 - line), line);
-					sanitize(buf);
-					return;
-				}
-			}
-		}
-		line = end ? end + 1 : NULL;
-	}
+	if (!c->passwd || !ward_passwd_name(c->passwd, c->passwd_len, uid, buf, size))
+		snprintf(buf, size, "%u", (unsigned)uid);
 }
 
 static unsigned long long
@@ -398,7 +346,8 @@ load_context(struct top_ctx *c, pid_t init_pid, struct ward_error **err)
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)init_pid);
 	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root >= 0 && (fd = ward_fs_open_in_root(root, "/etc/passwd", O_RDONLY, 0, NULL)) >= 0)
-		(void)ward_fs_read_fd(fd, PASSWD_MAX, "/etc/passwd", &c->passwd, NULL, NULL);
+		(void)ward_fs_read_fd(fd, PASSWD_MAX, "/etc/passwd", &c->passwd, &c->passwd_len,
+				      NULL);
 	return 0;
 }
 
