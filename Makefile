@@ -108,10 +108,19 @@ build/test/unit/%: tests/unit/%.c build/test/libward.a
 build/tools/%: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(call say,CC-TOOL,$<)$(CC) $(REL_CFLAGS) -o $@ $<
+# scan-inventory drives libward's inventory and SBOMs (tests/e2e/scan-inventory.bats)
+build/tools/scan-inventory: tests/tools/scan-inventory.c build/test/libward.a
+	@mkdir -p $(@D)
+	$(call say,CC-TOOL,$<)$(CC) $(TEST_CFLAGS) -o $@ $< build/test/libward.a $(PKG_LIBS)
 # scan-vercmp drives libward's version order (tests/e2e/scan-versions.bats)
 build/tools/scan-vercmp: tests/tools/scan-vercmp.c build/test/libward.a
 	@mkdir -p $(@D)
 	$(call say,CC-TOOL,$<)$(CC) $(TEST_CFLAGS) -o $@ $< build/test/libward.a $(PKG_LIBS)
+# scan-match imports and matches OSV data (bench/scan): the release
+# library, since it measures import rate and scan time.
+build/tools/scan-match: tests/tools/scan-match.c build/libward.a
+	@mkdir -p $(@D)
+	$(call say,CC-TOOL,$<)$(CC) $(REL_CFLAGS) $(REL_LDFLAGS) -o $@ $< build/libward.a $(PKG_LIBS)
 # The signing interop tool drives libward (sanitizer build) from bats.
 build/tools/ward-sign-tool: tests/tools/ward-sign-tool.c build/test/libward.a
 	@mkdir -p $(@D)

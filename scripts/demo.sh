@@ -53,6 +53,26 @@ say "ward: an OCI image built locally from busybox-static, loaded into ward's st
 "${W[@]}" load -i "$work/busybox.tar"
 "${W[@]}" images
 
+say "ward key generate + ward sign: a cosign key signs the image; the policy requires it"
+export WARD_PASSWORD=demo
+"${W[@]}" key generate --output-key-prefix "$work/demo"
+"${W[@]}" sign --key "$work/demo.key" localhost/demo/busybox:1
+jq -n --arg k "$work/demo.pub" '{default: [{type: "reject"}],
+  transports: {docker: {"localhost/demo": [{type: "sigstoreSigned", keyPath: $k}]}}}' \
+	>"$work/policy.json"
+W+=(--policy "$work/policy.json")
+"${W[@]}" verify localhost/demo/busybox:1
+"${W[@]}" run --rm localhost/demo/busybox:1 echo "signed image: the policy lets it run"
+"$top/scripts/mkimage.sh" -r localhost/demo/busybox:tampered -c 'echo tampered' \
+	"$work/tampered.tar" >/dev/null
+"${W[@]}" load -i "$work/tampered.tar" >/dev/null
+if "${W[@]}" run --rm localhost/demo/busybox:tampered; then
+	echo "the tampered copy ran: the policy failed" >&2
+	exit 1
+else
+	echo "the tampered copy was refused (exit $?)"
+fi
+
 say "ward run (foreground): the image's hardening is ward's default"
 "${W[@]}" run --rm localhost/demo/busybox:1 sh -c 'grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; echo "pid in container: $$"'
 
@@ -67,3 +87,15 @@ sleep 1
 "${W[@]}" ps -a
 "${W[@]}" rm demo-web >/dev/null
 echo "removed; containers left: $("${W[@]}" ps -aq | wc -l)"
+
+say "ward audit: a deliberately misconfigured container against the CIS Docker Benchmark"
+"${W[@]}" run -d --name demo-bad --privileged --network host -v /etc:/host-etc \
+	localhost/demo/busybox:1 sleep 30 >/dev/null
+"${W[@]}" audit demo-bad
+if "${W[@]}" audit demo-bad --fail-on critical >/dev/null; then
+	echo "the audit passed a privileged container" >&2
+	exit 1
+else
+	echo "ward audit --fail-on critical: exit $? (a CI gate would stop here)"
+fi
+"${W[@]}" rm -f demo-bad >/dev/null

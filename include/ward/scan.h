@@ -179,14 +179,45 @@ enum ward_sbom_format {
 WARD_PUBLIC int ward_sbom_read(const char *buf, size_t len, const char *name,
 			       struct ward_inventory **ret, struct ward_error **err);
 
+/* "cyclonedx", "spdx"; "?" for an unknown value. Static. */
+WARD_PUBLIC const char *ward_sbom_format_name(enum ward_sbom_format fmt);
+/* The inverse ("cyclonedx", "spdx", also "spdx-json"); else WARD_E_INVALID. */
+WARD_PUBLIC int ward_sbom_format_from_name(const char *name, enum ward_sbom_format *ret,
+					   struct ward_error **err);
+
+struct ward_vuln_finding;
+
+/*
+ * Write the inventory as an SBOM: CycloneDX 1.5 JSON (components with
+ * bom-ref, purl, licenses; metadata naming the tool and inv->source; with
+ * findings, a `vulnerabilities` array: id, source, CVSS v3 rating, affects
+ * by bom-ref, "upgrade to X" recommendation) or SPDX 2.3 JSON (packages
+ * with a PACKAGE-MANAGER purl external ref, DESCRIBES relationships;
+ * findings are not written: SPDX 2.3 has no place for them). Findings are
+ * read only; one whose pkg index is out of range is WARD_E_INVALID.
+ * *ret (NUL-terminated, caller frees) and *ret_len on success.
+ */
+WARD_PUBLIC int ward_sbom_write(const struct ward_inventory *inv,
+				const struct ward_vuln_finding *findings, size_t n_findings,
+				enum ward_sbom_format fmt, char **ret, size_t *ret_len,
+				struct ward_error **err);
+
 /* ==== vulnerability database: OSV records in sqlite (src/scan/vulndb*.c) == */
 
 #define WARD_OSV_RECORD_MAX (4u << 20) /* one OSV JSON document */
 #define WARD_OSV_ARRAY_MAX 10000u      /* entries in any array of one record */
+#define WARD_OSV_ZIP_MEMBERS_MAX 2000000u	/* members of one zip archive */
+#define WARD_OSV_ZIP_TOTAL_MAX (8ull << 30)	/* bytes inflated from one zip archive */
+#define WARD_OSV_DIR_DEPTH_MAX 32		/* directory levels walked by an import */
 
-/* Opened database: <root>/vulndb/osv.db. Opaque. */
+/* Opened database: <root>/vulndb/osv.db. Opaque; one handle per thread. */
 struct ward_vulndb;
 
+/* Open (create: with its directory, 0700, and the file 0600) the database
+ * at `path`. Absent without create: WARD_E_NOTFOUND. A file that is not
+ * sqlite, or another program's sqlite database (left untouched):
+ * WARD_E_INVALID; a newer schema: WARD_E_UNSUPPORTED. docs/scan.md has
+ * the schema. */
 WARD_PUBLIC int ward_vulndb_open(const char *path, bool create, struct ward_vulndb **ret,
 				 struct ward_error **err);
 WARD_PUBLIC void ward_vulndb_close(struct ward_vulndb *db);
@@ -203,13 +234,18 @@ struct ward_vulndb_import_stats {
 	size_t files;
 	char **warnings;  /* first WARD_SCAN_WARNINGS_KEPT texts */
 	size_t n_warnings_kept;
+	size_t unchanged; /* records already stored with the same or a newer `modified` */
+	size_t n_warnings; /* all warnings (skipped records and dropped ranges or entries) */
 };
 WARD_PUBLIC void ward_vulndb_import_stats_clear(struct ward_vulndb_import_stats *st);
 
 /* Import OSV JSON files, directories of them (recursively) or OSV's
  * per-ecosystem zip archives (all.zip), in one transaction: on failure the
  * database is as it was. A record whose id exists is replaced when its
- * `modified` is newer. */
+ * `modified` is newer; a newer withdrawal removes it. Invalid records are
+ * counted warnings in *ret (owned by the caller: _clear it); an unreadable
+ * path, a corrupt zip or one past WARD_OSV_ZIP_MEMBERS_MAX/_TOTAL_MAX fails
+ * the import. Reads and parses on a second thread while this one writes. */
 WARD_PUBLIC int ward_vulndb_import(struct ward_vulndb *db, char *const *paths, size_t n_paths,
 				   struct ward_vulndb_import_stats *ret, struct ward_error **err);
 
@@ -242,6 +278,15 @@ WARD_PUBLIC const char *ward_severity_name(enum ward_severity s);
 /* Case-insensitive inverse; WARD_E_INVALID naming the value. */
 WARD_PUBLIC int ward_severity_from_name(const char *name, enum ward_severity *ret,
 					struct ward_error **err);
+
+/* CVSS v3.0/v3.1 base score (0.0 - 10.0) of a vector "CVSS:3.1/AV:N/...",
+ * by FIRST's formulas and rounding. Every base metric exactly once;
+ * temporal/environmental metrics are checked but do not change the base
+ * score. Anything else: WARD_E_INVALID naming the vector and the metric. */
+WARD_PUBLIC int ward_cvss3_base_score(const char *vector, double *ret, struct ward_error **err);
+/* The specification's rating of a score: >= 9.0 CRITICAL, >= 7.0 HIGH,
+ * >= 4.0 MEDIUM, else LOW (0.0 "None" included); a negative score UNKNOWN. */
+WARD_PUBLIC enum ward_severity ward_cvss_severity(double score);
 
 struct ward_vuln_finding {
 	size_t pkg;	  /* index into the inventory's pkgs */
@@ -278,8 +323,162 @@ ward_scan_report_freep(struct ward_scan_report **r)
 }
 
 /* Match every package of `inv` (ownership passes to the report, also on
- * failure) against the database. */
+ * failure) against the database: distribution packages under the OSV
+ * ecosystem of inv->os ("Debian:12", "Alpine:v3.19"...; Debian and Ubuntu
+ * by source package), language packages under npm/PyPI/Go; records that
+ * alias each other for one package are one finding. Rules: docs/scan.md
+ * "Matching rules". *ret owned by the caller (ward_scan_report_free). */
 WARD_PUBLIC int ward_vulndb_match(struct ward_vulndb *db, struct ward_inventory *inv,
 				  struct ward_scan_report **ret, struct ward_error **err);
+
+/* ==== report output and filters (src/scan/report*.c, filter.c) ========== *
+ * What `ward scan` does with a report after matching: filters (severity,
+ * unfixed, ignore file, OpenVEX), the CI fail decision, the output formats
+ * (table, ward's JSON, SARIF 2.1.0) and the per-image result cache.
+ * docs/scan.md "Output and CI gate" documents the formats.
+ */
+#include <stdio.h>
+
+#define WARD_IGNORE_FILE_MAX (1u << 20)	 /* bytes in one ignore file */
+#define WARD_IGNORE_ENTRIES_MAX 10000u	 /* entries in one ignore file */
+#define WARD_IGNORE_LINE_MAX 4096u	 /* bytes in one line of it */
+#define WARD_VEX_MAX (16u << 20)	 /* bytes in one OpenVEX document */
+#define WARD_VEX_STATEMENTS_MAX 100000u /* statements in one document */
+#define WARD_VEX_LIST_MAX 10000u	 /* products, subcomponents, aliases of one statement */
+#define WARD_SCAN_JSON_MAX (512u << 20)  /* a serialized report read back (cache) */
+
+/* "CRITICAL,HIGH" (case-insensitive, comma separated, blanks allowed) into a
+ * mask of (1u << enum ward_severity) bits. An unknown name or an empty list:
+ * WARD_E_INVALID naming it. */
+WARD_PUBLIC int ward_severity_mask_parse(const char *list, unsigned *ret_mask,
+					 struct ward_error **err);
+
+/*
+ * An ignore file (.wardignore), one entry a line:
+ *
+ *     ID [PACKAGE] [until=YYYY-MM-DD] # reason
+ *
+ * ID matches a finding's id or any of its aliases (ASCII case-insensitive),
+ * PACKAGE (optional) the package's name or source name; the entry applies
+ * until the end of the `until` day (UTC), after which it no longer
+ * suppresses and is reported as a warning. The reason after '#' is
+ * required. Blank lines and lines starting with '#' are comments. Any other
+ * syntax, a bad date, a missing reason or a limit (WARD_IGNORE_*) passed:
+ * WARD_E_INVALID naming `name` and the line. Opaque.
+ */
+struct ward_ignore_file;
+WARD_PUBLIC int ward_ignore_parse(const char *buf, size_t len, const char *name,
+				  struct ward_ignore_file **ret, struct ward_error **err);
+WARD_PUBLIC void ward_ignore_free(struct ward_ignore_file *f);
+static inline void
+ward_ignore_freep(struct ward_ignore_file **f)
+{
+	ward_ignore_free(*f);
+}
+WARD_PUBLIC size_t ward_ignore_count(const struct ward_ignore_file *f);
+
+/*
+ * An OpenVEX document (0.2.0; the 0.0.x string forms of `vulnerability`
+ * and `products` are accepted too). Statements name a vulnerability
+ * (name, @id, aliases), products by purl (@id or identifiers.purl) with
+ * optional subcomponents, and a status. Opaque. Wrong types, an unknown
+ * status, a not_affected statement with neither justification nor
+ * impact_statement, or a limit (WARD_VEX_*) passed: WARD_E_INVALID naming
+ * `name` and the statement.
+ */
+struct ward_vex;
+WARD_PUBLIC int ward_vex_parse(const char *buf, size_t len, const char *name,
+			       struct ward_vex **ret, struct ward_error **err);
+WARD_PUBLIC void ward_vex_free(struct ward_vex *v);
+static inline void
+ward_vex_freep(struct ward_vex **v)
+{
+	ward_vex_free(*v);
+}
+WARD_PUBLIC size_t ward_vex_count(const struct ward_vex *v);
+
+struct ward_scan_filter {
+	unsigned severity_mask; /* bits (1u << enum ward_severity); 0: every severity */
+	bool ignore_unfixed;	/* drop findings without a fixed version */
+	const struct ward_ignore_file *ignore; /* NULL: none */
+	const struct ward_vex *const *vex;     /* applied in order, later ones win ties */
+	size_t n_vex;
+	int64_t now; /* unix seconds, for ignore-file expiry; 0: time(NULL) */
+};
+
+struct ward_scan_filter_stats {
+	size_t dropped_severity, dropped_unfixed; /* removed from the report */
+	size_t suppressed_ignore, suppressed_vex; /* kept, marked suppressed */
+	char **warnings; /* NULL-terminated: expired ignore entries */
+	size_t n_warnings;
+};
+WARD_PUBLIC void ward_scan_filter_stats_clear(struct ward_scan_filter_stats *st);
+
+/*
+ * Apply f to r: findings outside the severity mask, or unfixed under
+ * ignore_unfixed, are removed; then ignore-file entries, then VEX
+ * statements mark findings suppressed (suppressed_by says which entry and
+ * why). A VEX statement's effect is its status: not_affected and fixed
+ * suppress, affected and under_investigation keep (and undo an earlier
+ * VEX suppression); among the statements matching a finding the latest
+ * (timestamp, then order) decides. Only -ENOMEM fails.
+ */
+WARD_PUBLIC int ward_scan_filter_apply(struct ward_scan_report *r, const struct ward_scan_filter *f,
+				       struct ward_scan_filter_stats *ret,
+				       struct ward_error **err);
+
+/* The CI gate: the number of findings not suppressed whose severity is at
+ * or above fail_on (WARD_SEV_UNKNOWN counts every finding). */
+WARD_PUBLIC size_t ward_scan_failing(const struct ward_scan_report *r, enum ward_severity fail_on);
+
+/*
+ * ward's JSON report ("schemaVersion": 1), documented in docs/scan.md.
+ * all_packages: list every package, not only those with findings (the
+ * cache keeps the whole inventory so a cached report renders every
+ * format). *ret is a new reference.
+ */
+WARD_PUBLIC int ward_scan_report_json(const struct ward_scan_report *r, bool all_packages,
+				      json_t **ret, struct ward_error **err);
+/* The inverse, for a document written with all_packages (hostile-safe:
+ * bounded by WARD_SCAN_PACKAGES_MAX packages, findings refer to packages
+ * in range). WARD_E_INVALID naming the field on a malformed document. */
+WARD_PUBLIC int ward_scan_report_from_json(json_t *doc, struct ward_scan_report **ret,
+					   struct ward_error **err);
+
+/* SARIF 2.1.0: one run, tool.driver "ward", one rule per vulnerability id,
+ * one result per finding (suppressed ones carry `suppressions`). */
+WARD_PUBLIC int ward_scan_report_sarif(const struct ward_scan_report *r, json_t **ret,
+				       struct ward_error **err);
+
+/* The table for people, grouped by package, each group closed by the
+ * upgrade that removes its findings ("patch guidance"). color: ANSI
+ * colours for severities. Returns 0 or -errno of the failed write. */
+WARD_PUBLIC int ward_scan_report_table(const struct ward_scan_report *r, FILE *out, bool color,
+				       struct ward_error **err);
+
+/*
+ * Scan results cached per image manifest digest and database import time
+ * (sqlite, <root>/vulndb/scan-cache.db). A report is stored before any
+ * filter, so each scan filters afresh.
+ */
+#define WARD_SCAN_CACHE_VERSION 1 /* bumped when inventory or report shape changes */
+struct ward_scan_cache;
+WARD_PUBLIC int ward_scan_cache_open(const char *path, struct ward_scan_cache **ret,
+				     struct ward_error **err);
+WARD_PUBLIC void ward_scan_cache_close(struct ward_scan_cache *c);
+static inline void
+ward_scan_cache_closep(struct ward_scan_cache **c)
+{
+	ward_scan_cache_close(*c);
+}
+/* 1 and *ret on a hit for (digest, db_last_import), 0 on a miss (an
+ * unreadable entry is a miss and is deleted). */
+WARD_PUBLIC int ward_scan_cache_get(struct ward_scan_cache *c, const char *digest,
+				    int64_t db_last_import, struct ward_scan_report **ret,
+				    struct ward_error **err);
+/* Store r (r->image_digest must be set), replacing older entries of that
+ * digest. */
+WARD_PUBLIC int ward_scan_cache_put(struct ward_scan_cache *c, const struct ward_scan_report *r,
+				    struct ward_error **err);
 
 #endif

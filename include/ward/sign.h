@@ -274,4 +274,153 @@ WARD_PUBLIC int ward_gpg_sign(const char *gnupg_home, const char *key_id, const 
 			      size_t len, unsigned char **ret_sig, size_t *ret_sig_len,
 			      struct ward_error **err);
 
+/* ---- cosign signature artifacts (src/sign/artifact.c) -------------------- *
+ * cosign keeps an image's signatures in the same repository as an OCI image
+ * manifest tagged "sha256-<hex>.sig": config blob of type
+ * application/vnd.oci.image.config.v1+json, one layer per signature of type
+ * WARD_SIGN_MT_SIMPLESIGNING whose blob is the payload and whose annotation
+ * WARD_SIGN_ANNOTATION_SIG holds the base64 signature. A new signature is a
+ * new layer. Everything read from a registry here is hostile.
+ */
+#define WARD_SIGN_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
+#define WARD_SIGN_ANNOTATION_SIG "dev.cosignproject.cosign/signature"
+#define WARD_SIGN_ARTIFACT_SIGS_MAX 1024u /* layers of one .sig manifest ward reads */
+#define WARD_SIGN_ARTIFACT_TAG_MAX 80	  /* "sha256-" + 64 hex + ".sig" + NUL */
+#define WARD_SIGN_SIG_B64_MAX 2048u	  /* the annotation (base64 of <= 1024 bytes: 1368) */
+
+/* The tag of d's signature artifact, "sha256-<hex>.sig". */
+WARD_PUBLIC void ward_sign_artifact_tag(const struct ward_digest *d,
+					char ret[WARD_SIGN_ARTIFACT_TAG_MAX]);
+
+struct ward_sign_artifact_layer {
+	struct ward_digest digest; /* the payload blob */
+	int64_t size;
+	const char *sig_b64; /* the annotation, NULL when absent; points into the artifact */
+	bool simplesigning;  /* media type WARD_SIGN_MT_SIMPLESIGNING (others are kept, unused) */
+};
+
+/* A signature artifact being read or built. Opaque but for the layers. */
+struct ward_sign_artifact {
+	struct ward_sign_artifact_layer *layers;
+	size_t n_layers;
+	json_t *doc; /* the manifest, kept so foreign layers and annotations survive */
+};
+
+WARD_PUBLIC void ward_sign_artifact_free(struct ward_sign_artifact *a);
+static inline void
+ward_sign_artifact_freep(struct ward_sign_artifact **a)
+{
+	ward_sign_artifact_free(*a);
+}
+/* An empty artifact, to add the first signature to. */
+WARD_PUBLIC int ward_sign_artifact_new(struct ward_sign_artifact **ret, struct ward_error **err);
+/*
+ * Parse a .sig manifest of at most WARD_MANIFEST_MAX bytes: an OCI image
+ * manifest (schemaVersion 2, mediaType absent or OCI) with a config
+ * descriptor and a layers array of at most WARD_SIGN_ARTIFACT_SIGS_MAX
+ * descriptors, each with a string mediaType, a sha256 digest and a size in
+ * 0..WARD_SIGN_PAYLOAD_MAX for simple-signing layers. A signature annotation
+ * longer than WARD_SIGN_SIG_B64_MAX or not a string is refused. Errors name
+ * the field ("layers[3].digest: ...") with kind WARD_E_INVALID.
+ */
+WARD_PUBLIC int ward_sign_artifact_parse(const char *buf, size_t len,
+					 struct ward_sign_artifact **ret, struct ward_error **err);
+/* Add the signature sig_b64 over (payload, len) as a layer; a layer with the
+ * same payload digest and signature already there is not added again
+ * (*ret_added false). Past WARD_SIGN_ARTIFACT_SIGS_MAX: -E2BIG. */
+WARD_PUBLIC int ward_sign_artifact_add(struct ward_sign_artifact *a, const void *payload,
+				       size_t len, const char *sig_b64, bool *ret_added,
+				       struct ward_error **err);
+/* The manifest (compact JSON) and its config blob ({"architecture":"",
+ * "config":{},"created":"0001-01-01T00:00:00Z","history":[...],"os":"",
+ * "rootfs":{"diff_ids":[the layer digests],"type":"layers"}}, as
+ * go-containerregistry writes for cosign). Both are the caller's. */
+WARD_PUBLIC int ward_sign_artifact_serialize(const struct ward_sign_artifact *a,
+					     char **ret_manifest, size_t *ret_manifest_len,
+					     char **ret_config, size_t *ret_config_len,
+					     struct ward_error **err);
+
+/* ---- signatures kept with images, and lookasides (src/sign/sigstore.c) --- *
+ * Local layout under the store root (`--root`), one directory per signed
+ * manifest digest, files written atomically (temp, fsync, rename) under an
+ * flock of the directory, numbered from 1 without gaps:
+ *   signatures/sha256/<hex>/gpg/signature-N      OpenPGP signed message,
+ *                                                 as in a lookaside
+ *   signatures/sha256/<hex>/cosign/N.payload     simple-signing payload bytes
+ *   signatures/sha256/<hex>/cosign/N.sig         base64 signature (written
+ *                                                 last: N exists once it does)
+ */
+#define WARD_SIGN_STORED_MAX 1024u    /* signatures of one kind kept per image */
+#define WARD_SIGN_LOOKASIDE_MAX 128u  /* signature-N read from one lookaside */
+
+enum ward_sign_kind {
+	WARD_SIGN_KIND_GPG,
+	WARD_SIGN_KIND_COSIGN,
+};
+
+struct ward_sign_stored {
+	enum ward_sign_kind kind;
+	unsigned char *data; /* GPG: the signed message; COSIGN: the payload. NUL-terminated */
+	size_t len;
+	char *sig_b64; /* COSIGN: the base64 signature; GPG: NULL */
+};
+
+struct ward_sign_list {
+	struct ward_sign_stored *v;
+	size_t n;
+};
+WARD_PUBLIC void ward_sign_list_clear(struct ward_sign_list *l);
+/* Append a copy of (data, len) (and sig_b64, COSIGN) to *l, NUL-terminated. */
+WARD_PUBLIC int ward_sign_list_add(struct ward_sign_list *l, enum ward_sign_kind kind,
+				   const void *data, size_t len, const char *sig_b64,
+				   struct ward_error **err);
+
+/* Keep a signature of manifest d in the store at root. An identical one
+ * (same bytes) already kept is not added twice (*ret_added false; may be
+ * NULL). More than WARD_SIGN_STORED_MAX: -E2BIG. Sizes as WARD_SIGN_GPG_SIG_MAX,
+ * WARD_SIGN_PAYLOAD_MAX, WARD_SIGN_SIG_B64_MAX. */
+WARD_PUBLIC int ward_sigstore_add(const char *root, const struct ward_digest *d,
+				  const struct ward_sign_stored *sig, bool *ret_added,
+				  struct ward_error **err);
+/* Append the signatures of manifest d kept at root (both kinds, GPG first)
+ * to *l. None is not an error. Every file is bounded as above; a malformed
+ * directory (a symlink, a file too large) is an error naming it. */
+WARD_PUBLIC int ward_sigstore_list(const char *root, const struct ward_digest *d,
+				   struct ward_sign_list *l, struct ward_error **err);
+
+/* An image pulled through an index: its signatures name the index digest,
+ * the store keeps the platform's manifest. ward_sigstore_set_index records
+ * signatures/sha256/<manifest hex>/index = the index digest (written by the
+ * pull that verified both); ward_sigstore_get_index reads it back, -ENOENT
+ * (err untouched) when there is none. */
+WARD_PUBLIC int ward_sigstore_set_index(const char *root, const struct ward_digest *manifest,
+					const struct ward_digest *index, struct ward_error **err);
+WARD_PUBLIC int ward_sigstore_get_index(const char *root, const struct ward_digest *manifest,
+					struct ward_digest *ret, struct ward_error **err);
+
+struct ward_lookaside_opts {
+	long connect_timeout_ms; /* [5000] */
+	long timeout_ms;	 /* one signature-N, whole request [15000] */
+	const char *cert_dir;	 /* https: dir holding ca.crt, NULL: system CAs */
+	const struct ward_log *log;
+};
+
+/*
+ * Read the GPG signatures of manifest d of docker_reference from the
+ * lookaside base (file://, http://, https://; ward_lookaside_url lays it
+ * out): signature-1, -2, ... until the first one missing (404 / ENOENT), at
+ * most WARD_SIGN_LOOKASIDE_MAX, each at most WARD_SIGN_GPG_SIG_MAX bytes.
+ * A server that does not answer fails after the timeouts, naming the URL.
+ * Appends them to *l (kind GPG).
+ */
+WARD_PUBLIC int ward_lookaside_read(const char *base, const char *docker_reference,
+				    const struct ward_digest *d, const struct ward_lookaside_opts *o,
+				    struct ward_sign_list *l, struct ward_error **err);
+/* Write sig as the next free signature-N below a file:// staging base
+ * (other schemes: WARD_E_UNSUPPORTED). A byte-identical signature already
+ * there is not written again. *ret_index (may be NULL) is its N. */
+WARD_PUBLIC int ward_lookaside_write(const char *base, const char *docker_reference,
+				     const struct ward_digest *d, const void *sig, size_t len,
+				     unsigned *ret_index, struct ward_error **err);
+
 #endif

@@ -63,6 +63,7 @@
 	X(archive_read_support_filter_zstd)        \
 	X(archive_read_support_format_raw)         \
 	X(archive_read_support_format_tar)         \
+	X(archive_read_support_format_zip)         \
 	X(archive_write_add_filter_none)           \
 	X(archive_write_close)                     \
 	X(archive_write_data)                      \
@@ -369,6 +370,12 @@ int
 archive_read_support_format_tar(struct archive *a0)
 {
 	return FN(archive_read_support_format_tar)(a0);
+}
+
+int
+archive_read_support_format_zip(struct archive *a0)
+{
+	return FN(archive_read_support_format_zip)(a0);
 }
 
 int

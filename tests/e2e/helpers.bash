@@ -540,6 +540,11 @@ setup_ward() {
 	[ -x "$WARD" ] || skip "build/test/ward not built"
 	WROOT=$E2E_TMP/ward-root
 	WRUN=$E2E_TMP/ward-run
+	# ward enforces a trust policy at pull and run and rejects everything
+	# when no policy file exists; tests that are not about trust run under
+	# an explicit accept-anything one (tests about trust pass --policy,
+	# which wins over $WARD_POLICY). See docs/sign.md "Enforcement".
+	export WARD_POLICY=${WARD_POLICY:-$E2E_TOP/tests/e2e/policy-accept.json}
 }
 
 # ward ARGS...: the engine on this test's roots, stdin closed, bounded in time.

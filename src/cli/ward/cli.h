@@ -18,6 +18,11 @@ struct ward_cli {
 	const char *run_root;   /* --runroot: state of live containers */
 	struct ward_log log;
 	char init_path[4096];   /* --init: ward-init found by ward_cli_find_init */
+	/* Trust (cmd_sign.c): --policy FILE (else $WARD_POLICY, else the
+	 * default files), --insecure-policy, --registries-d DIR. */
+	const char *policy_path;
+	bool insecure_policy;
+	const char *registries_d;
 };
 
 struct ward_cmd {
@@ -54,6 +59,15 @@ int ward_cmd_system(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_exec(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_top(struct ward_cli *cli, int argc, char **argv);
 int ward_cmd_diff(struct ward_cli *cli, int argc, char **argv);
+/* audit (cmd_audit.c) */
+int ward_cmd_audit(struct ward_cli *cli, int argc, char **argv);
+/* scan and the vulnerability database (cmd_scan.c, cmd_db.c); `ward scan`
+ * exits 0 clean, 1 findings at or above --fail-on, 2 scan failed. */
+int ward_cmd_scan(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_db(struct ward_cli *cli, int argc, char **argv);
+/* The OSV database path: flag, else ROOT/vulndb/osv.db. */
+int ward_cli_vulndb_path(struct ward_cli *cli, const char *flag, char *buf, size_t size,
+			 struct ward_error **err);
 struct ward_ctr_record;
 /* The record of id_or_name (125 "no container with name or ID" when none)
  * and, when running is set, its live OCI state's pid, refusing a container
@@ -108,5 +122,48 @@ int ward_cli_pull(struct ward_cli *cli, const char *registries_conf, const char 
 		  const struct ward_registry_opts *ro, const struct ward_platform *platform,
 		  struct ward_store *s, struct ward_digest *ret, char **ret_name,
 		  struct ward_error **err);
+
+/* key, sign, verify and the trust policy (cmd_key.c, cmd_sign.c, cmd_verify.c) */
+int ward_cmd_key(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_sign(struct ward_cli *cli, int argc, char **argv);
+int ward_cmd_verify(struct ward_cli *cli, int argc, char **argv);
+struct ward_policy;
+struct ward_policy_decision;
+struct ward_registry;
+struct ward_sign_list;
+/* A key password: $WARD_PASSWORD, else $COSIGN_PASSWORD, else a no-echo
+ * prompt on /dev/tty (twice when confirm). Wipe and free *ret. */
+int ward_cli_read_password(const char *what, bool confirm, char **ret, size_t *ret_len,
+			   struct ward_error **err);
+/* The policy in force: --insecure-policy (logged), --policy, $WARD_POLICY,
+ * else ward_policy_load_default. */
+int ward_cli_policy_load(struct ward_cli *cli, struct ward_policy **ret, struct ward_error **err);
+/* The docker reference a store name is checked under (malloc'd). */
+char *ward_cli_docker_reference(const char *name);
+/* The signatures of manifest d of reference in its registry (.sig tag) and
+ * its registries.d lookaside (an http(s) one only with lookaside set),
+ * appended to *l. */
+int ward_cli_fetch_signatures(struct ward_cli *cli, struct ward_registry *r, const char *reference,
+			      const struct ward_digest *d, bool lookaside,
+			      struct ward_sign_list *l, struct ward_error **err);
+/* Publish the store's signatures of d for reference: cosign to the .sig tag,
+ * GPG to the registries.d lookaside-staging. */
+int ward_cli_publish_signatures(struct ward_cli *cli, const struct ward_registry_opts *ro,
+				const char *reference, const struct ward_digest *d,
+				struct ward_error **err);
+/* Evaluate p for reference at digest d with the signatures l. */
+int ward_cli_policy_check(const struct ward_policy *p, const char *reference,
+			  const struct ward_digest *d, const struct ward_sign_list *l,
+			  struct ward_policy_decision *ret, struct ward_error **err);
+/* Check the store image `name` at manifest d (its local signatures) against
+ * the policy; a refusal has kind WARD_E_DENIED naming the rule. */
+int ward_cli_check_local(struct ward_cli *cli, const char *name, const struct ward_digest *d,
+			 struct ward_error **err);
+/* ward_image_pull under the policy: digest, signatures, decision, then the
+ * pull by that digest, tagged as reference; signatures kept in the store. */
+int ward_cli_pull_trusted(struct ward_cli *cli, const char *reference,
+			  const struct ward_registry_opts *ro, const struct ward_platform *platform,
+			  struct ward_store *s, struct ward_digest *ret, char **ret_name,
+			  struct ward_error **err);
 
 #endif

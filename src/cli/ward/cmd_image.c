@@ -184,7 +184,8 @@ ward_cli_pull(struct ward_cli *cli, const char *registries_conf, const char *nam
 		char *t;
 		if (n > 1)
 			fprintf(stderr, "Trying to pull %s...\n", cands[i]);
-		r = ward_image_pull(cands[i], ro, platform, s, ret, ret_name, &e);
+		/* Under the trust policy: verify by digest, then fetch that digest. */
+		r = ward_cli_pull_trusted(cli, cands[i], ro, platform, s, ret, ret_name, &e);
 		if (r == 0) {
 			ward_error_free(e);
 			return 0;

@@ -122,6 +122,9 @@ ward_cmd_pull(struct ward_cli *cli, int argc, char **argv)
 		{"platform", required_argument, NULL, 'p'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"registries-conf", required_argument, NULL, 'R'},
+		{"policy", required_argument, NULL, 'P'},
+		{"insecure-policy", no_argument, NULL, 'I'},
+		{"registries-d", required_argument, NULL, 'D'},
 		{0},
 	};
 	struct ward_registry_opts ro = {.log = &cli->log};
@@ -166,6 +169,15 @@ ward_cmd_pull(struct ward_cli *cli, int argc, char **argv)
 			break;
 		case 'R':
 			registries_conf = optarg;
+			break;
+		case 'P': /* the trust policy, as the global --policy */
+			cli->policy_path = optarg;
+			break;
+		case 'I':
+			cli->insecure_policy = true;
+			break;
+		case 'D':
+			cli->registries_d = optarg;
 			break;
 		default:
 			return ward_cli_usage("pull", "invalid option");

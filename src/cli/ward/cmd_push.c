@@ -116,6 +116,10 @@ ward_cmd_push(struct ward_cli *cli, int argc, char **argv)
 		fprintf(stderr, "Pushing %s to %s\n", name, dest);
 	if (ward_image_push(s, name, dest, &ro, &res, &err) < 0)
 		return ward_cli_fail(cli, err);
+	/* The image's signatures go with it: cosign ones to the .sig tag, GPG
+	 * ones to the registries.d lookaside-staging (cmd_sign.c). */
+	if (ward_cli_publish_signatures(cli, &ro, dest, &d.digest, &err) < 0)
+		return ward_cli_fail(cli, err);
 	if (digestfile && write_digestfile(digestfile, res.digest, &err) < 0)
 		return ward_cli_fail(cli, err);
 	if (quiet) {

@@ -493,6 +493,9 @@ prepare_image(struct ward_cli *cli, const struct run_flags *f, const char *name,
 	if ((layers = ward_layers_open(cli->root, err)) < 0 ||
 	    (r = ward_image_open(s, full, f->has_platform ? &f->platform : NULL, &ir->img, err)) <
 		    0 ||
+	    /* The trust policy on the manifest just opened (digest verified):
+	     * the layers prepared next are the ones it names, no other. */
+	    (r = ward_cli_check_local(cli, full, &ir->img->manifest_digest, err)) < 0 ||
 	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &ir->lowers, err)) < 0) {
 		ward_store_free(s);
 		return layers < 0 ? layers : -EIO;

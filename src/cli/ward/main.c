@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include <ward/policy.h>
+
 #include "cli.h"
 
 #define DEFAULT_ROOT "/var/lib/ward"
@@ -35,6 +37,12 @@ static const struct ward_cmd commands[] = {
 	{"tag", "add names to an image", ward_cmd_tag},
 	{"rmi", "remove images", ward_cmd_rmi},
 	{"image", "manage images: ls, pull, push, tag, rm, inspect", ward_cmd_image},
+	{"audit", "CIS Benchmark audit: images, containers, bundles, host", ward_cmd_audit},
+	{"scan", "scan an image, rootfs or SBOM for vulnerabilities (CI gate)", ward_cmd_scan},
+	{"db", "vulnerability database: import OSV data, status", ward_cmd_db},
+	{"key", "key generate: make a cosign key pair", ward_cmd_key},
+	{"sign", "sign an image (cosign key or GPG)", ward_cmd_sign},
+	{"verify", "verify an image's signatures (key or trust policy)", ward_cmd_verify},
 	{"version", "print the version", ward_cmd_version},
 };
 
@@ -44,7 +52,13 @@ usage(FILE *f)
 	fprintf(f, "usage: ward [--root DIR] [--runroot DIR] [--log-level LEVEL] COMMAND ...\n\n"
 		   "  --root DIR       images, layers and containers (default " DEFAULT_ROOT ")\n"
 		   "  --runroot DIR    state of running containers (default " DEFAULT_RUN_ROOT ")\n"
-		   "  --log-level L    error, warning (default), info or debug, to stderr\n\ncommands:\n");
+		   "  --log-level L    error, warning (default), info or debug, to stderr\n"
+		   "  --policy FILE    trust policy (default $WARD_POLICY, " WARD_POLICY_PATH ",\n"
+		   "                   " WARD_POLICY_CONTAINERS_PATH ", else reject everything)\n"
+		   "  --insecure-policy  accept every image (logged)\n"
+		   "  --registries-d DIR  GPG lookaside configuration (default $WARD_REGISTRIES_D,\n"
+		   "                   " WARD_REGISTRIES_D_PATH ",\n"
+		   "                   " WARD_REGISTRIES_D_CONTAINERS_PATH ")\n\ncommands:\n");
 	for (size_t i = 0; i < WARD_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
@@ -113,6 +127,9 @@ main(int argc, char **argv)
 		{"root", required_argument, NULL, 'r'},
 		{"runroot", required_argument, NULL, 'R'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"policy", required_argument, NULL, 'P'},
+		{"insecure-policy", no_argument, NULL, 'I'},
+		{"registries-d", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'v'},
 		{0},
@@ -136,6 +153,15 @@ main(int argc, char **argv)
 					optarg);
 				return WARD_EXIT_ENGINE;
 			}
+			break;
+		case 'P':
+			cli.policy_path = optarg;
+			break;
+		case 'I':
+			cli.insecure_policy = true;
+			break;
+		case 'D':
+			cli.registries_d = optarg;
 			break;
 		case 'h':
 			usage(stdout);
