@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include <ward/image.h>
+#include <ward/scan.h>
 #include <ward/sign.h>
 #include <ward/util.h>
 
@@ -107,6 +108,28 @@ struct ward_policy_signature {
 	const char *cosign_sig_b64;
 };
 
+/*
+ * ward's own requirement, {"type": "vulnerabilityScan", "maxSeverity":
+ * "HIGH", "ignoreUnfixed": false, "ignoreFile": "/etc/ward/wardignore",
+ * "vex": ["/etc/ward/vex.json"], "maxDbAge": "7d"}: the image's scan (the
+ * same matching and filters as `ward scan`) must have no unsuppressed
+ * finding above maxSeverity, so `ward scan --max-severity HIGH` in CI and
+ * this rule at `ward run` are one rule. Paths must be absolute.
+ */
+struct ward_policy_scan_rule {
+	enum ward_severity max_severity; /* findings above it reject the image */
+	bool ignore_unfixed;
+	const char *ignore_file;    /* NULL: none */
+	const char *const *vex;	    /* NULL-terminated, or NULL */
+	int64_t max_db_age;	    /* seconds; older data fails the rule */
+};
+
+/* Run the scan for a vulnerabilityScan requirement: 0 when the image passes,
+ * else a negative errno with *err naming what failed (the findings, or why
+ * the scan could not run: no database, data too old). */
+typedef int (*ward_policy_scan_fn)(void *opaque, const struct ward_policy_scan_rule *rule,
+				   struct ward_error **err);
+
 /* Supplies the image's signatures on demand, so signatures are only fetched
  * (registry, lookaside) when the chosen scope has a signed requirement.
  * Called at most once per evaluation; *ret_sigs stays the callback's (valid
@@ -152,6 +175,13 @@ struct ward_policy_image {
 	 * false: a signed requirement stops at its first verified signature
 	 * (`ward pull`, `ward run`). */
 	bool verify_all;
+	/* vulnerabilityScan requirements: evaluated after every other
+	 * requirement of the scope passed (so nothing of an unverified image is
+	 * unpacked or read), by this callback. NULL (`ward pull`, which checks
+	 * before anything is fetched): they are left for `ward run` and the
+	 * decision's scan_deferred is set. */
+	ward_policy_scan_fn scan;
+	void *scan_opaque;
 };
 
 /* A signature that satisfied a signed requirement. */
@@ -172,6 +202,7 @@ struct ward_policy_decision {
 	char *message; /* "policy ORIGIN: SCOPE: RULES" */
 	struct ward_policy_verified *verified;
 	size_t n_verified;
+	bool scan_deferred; /* a vulnerabilityScan requirement was not evaluated */
 };
 /* Free what a decision owns and zero it (accepts a zeroed decision). */
 WARD_PUBLIC void ward_policy_decision_clear(struct ward_policy_decision *d);

@@ -68,6 +68,7 @@ enum policy_req_type {
 	REQ_REJECT,
 	REQ_SIGNED_BY,
 	REQ_SIGSTORE,
+	REQ_SCAN, /* vulnerabilityScan (ward's own) */
 };
 
 struct policy_blob {
@@ -82,6 +83,10 @@ struct policy_req {
 	size_t n_key_data;
 	enum ward_policy_identity_type id_type;
 	char *id_value, *id_value2;
+	/* REQ_SCAN: the rule; its strings are owned here. */
+	struct ward_policy_scan_rule scan;
+	char *scan_ignore_file;
+	char **scan_vex;
 };
 
 struct policy_reqs {

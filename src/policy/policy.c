@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -30,6 +31,8 @@ req_clear(struct policy_req *q)
 	free(q->key_data);
 	free(q->id_value);
 	free(q->id_value2);
+	free(q->scan_ignore_file);
+	ward_strv_free(q->scan_vex);
 }
 
 static void
@@ -78,6 +81,8 @@ policy_req_type_name(enum policy_req_type t)
 		return "signedBy";
 	case REQ_SIGSTORE:
 		return "sigstoreSigned";
+	case REQ_SCAN:
+		return "vulnerabilityScan";
 	case REQ_ACCEPT:
 		break;
 	}
@@ -432,6 +437,145 @@ parse_signed_identity(struct pctx *c, json_t *j, struct policy_req *q)
 	return r;
 }
 
+/* ---- vulnerabilityScan ------------------------------------------------------ */
+
+#define SCAN_VEX_MAX 64
+#define SCAN_DEFAULT_MAX_DB_AGE (7 * 86400)
+
+/* "7d", "36h", "90m", "3600s", "2w", or a bare number of seconds. */
+static int
+parse_age(const char *s, int64_t *ret)
+{
+	char *end = NULL;
+	long long v;
+	int64_t mul = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v <= 0)
+		return -EINVAL;
+	if (*end) {
+		switch (*end) {
+		case 's':
+			break;
+		case 'm':
+			mul = 60;
+			break;
+		case 'h':
+			mul = 3600;
+			break;
+		case 'd':
+			mul = 86400;
+			break;
+		case 'w':
+			mul = 7 * 86400;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (end[1])
+			return -EINVAL;
+	}
+	if (__builtin_mul_overflow((int64_t)v, mul, ret))
+		return -EINVAL;
+	return 0;
+}
+
+static int
+scan_path(struct pctx *c, const char *key, const char *path, char **ret)
+{
+	/* Relative paths would follow the cwd ward runs in (as keyPath). */
+	if (path[0] != '/' || strlen(path) >= 4096)
+		return perr(c, WARD_E_INVALID, "%s '%s' is not an absolute path", key, path);
+	*ret = strdup(path);
+	return *ret ? 0 : nomem(c);
+}
+
+static int
+parse_scan(struct pctx *c, json_t *j, struct policy_req *q)
+{
+	static const char *const members[] = {"type",	    "maxSeverity", "ignoreUnfixed",
+					      "ignoreFile", "vex",	   "maxDbAge",
+					      NULL};
+	const char *sev = NULL, *s = NULL;
+	struct ward_error *e = NULL;
+	json_t *v;
+	int r;
+
+	if ((r = check_members(c, j, members, "vulnerabilityScan")) < 0 ||
+	    (r = get_string(c, j, "maxSeverity", true, &sev)) < 0)
+		return r;
+	push_key(c, "maxSeverity");
+	r = ward_severity_from_name(sev, &q->scan.max_severity, &e);
+	if (r < 0 || q->scan.max_severity == WARD_SEV_UNKNOWN) {
+		ward_error_free(e);
+		r = perr(c, WARD_E_INVALID, "\"%s\": want LOW, MEDIUM, HIGH or CRITICAL", sev);
+		pop(c);
+		return r;
+	}
+	pop(c);
+	if ((v = json_object_get(j, "ignoreUnfixed"))) {
+		push_key(c, "ignoreUnfixed");
+		r = json_is_boolean(v) ? 0
+				       : perr(c, WARD_E_INVALID, "expected a boolean, got %s",
+					      ward_json_type_name(v));
+		pop(c);
+		if (r < 0)
+			return r;
+		q->scan.ignore_unfixed = json_is_true(v);
+	}
+	if ((r = get_string(c, j, "ignoreFile", false, &s)) < 0)
+		return r;
+	if (r > 0) {
+		push_key(c, "ignoreFile");
+		r = scan_path(c, "ignoreFile", s, &q->scan_ignore_file);
+		pop(c);
+		if (r < 0)
+			return r;
+		q->scan.ignore_file = q->scan_ignore_file;
+	}
+	if ((v = json_object_get(j, "vex"))) {
+		size_t i, n = json_array_size(v);
+		json_t *x;
+
+		push_key(c, "vex");
+		if (!json_is_array(v) || n > SCAN_VEX_MAX) {
+			r = perr(c, WARD_E_INVALID, "expected an array of at most %d paths",
+				 SCAN_VEX_MAX);
+			pop(c);
+			return r;
+		}
+		if (!(q->scan_vex = calloc(n + 1, sizeof(char *)))) {
+			pop(c);
+			return nomem(c);
+		}
+		json_array_foreach(v, i, x) {
+			push_idx(c, i);
+			r = json_is_string(x) ? scan_path(c, "vex", json_string_value(x),
+							  &q->scan_vex[i])
+					      : perr(c, WARD_E_INVALID, "expected a string, got %s",
+						     ward_json_type_name(x));
+			pop(c);
+			if (r < 0) {
+				pop(c);
+				return r;
+			}
+		}
+		pop(c);
+		q->scan.vex = (const char *const *)q->scan_vex;
+	}
+	q->scan.max_db_age = SCAN_DEFAULT_MAX_DB_AGE;
+	if ((r = get_string(c, j, "maxDbAge", false, &s)) < 0)
+		return r;
+	if (r > 0 && parse_age(s, &q->scan.max_db_age) < 0) {
+		push_key(c, "maxDbAge");
+		r = perr(c, WARD_E_INVALID, "\"%s\": a duration such as 7d, 36h or 3600s", s);
+		pop(c);
+		return r;
+	}
+	return 0;
+}
+
 static int
 parse_req(struct pctx *c, json_t *j, struct policy_req *q)
 {
@@ -531,6 +675,10 @@ parse_req(struct pctx *c, json_t *j, struct policy_req *q)
 			}
 		}
 		return parse_signed_identity(c, j, q);
+	}
+	if (!strcmp(type, "vulnerabilityScan")) {
+		q->type = REQ_SCAN;
+		return parse_scan(c, j, q);
 	}
 	push_key(c, "type");
 	r = perr(c, WARD_E_INVALID, "unknown policy requirement type \"%s\"", type);

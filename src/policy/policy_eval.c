@@ -592,6 +592,7 @@ ward_policy_evaluate(const struct ward_policy *p, const struct ward_policy_image
 	_cleanup_free_ char *scope = NULL, *rules = NULL, *message = NULL, *origin = NULL;
 	const struct policy_reqs *reqs = NULL;
 	struct eval e = {.img = img};
+	bool scan_deferred = false;
 	int r;
 
 	if (!p || !img)
@@ -604,6 +605,7 @@ ward_policy_evaluate(const struct ward_policy *p, const struct ward_policy_image
 
 		switch (q->type) {
 		case REQ_ACCEPT:
+		case REQ_SCAN: /* below, once everything else passed */
 			r = 0;
 			break;
 		case REQ_REJECT:
@@ -630,6 +632,26 @@ ward_policy_evaluate(const struct ward_policy *p, const struct ward_policy_image
 					       policy_req_type_name(q->type));
 		}
 	}
+	/* Scans last: they unpack and read the image, which only an image that
+	 * passed its signature requirements may have done to it. */
+	for (size_t i = 0; i < reqs->n; i++) {
+		const struct policy_req *q = &reqs->v[i];
+
+		if (q->type != REQ_SCAN)
+			continue;
+		if (!img->scan) {
+			scan_deferred = true;
+			continue;
+		}
+		r = img->scan(img->scan_opaque, &q->scan, err);
+		if (r < 0) {
+			verified_free(&e);
+			if (err && *err && (*err)->kind != WARD_E_DENIED)
+				(*err)->kind = WARD_E_DENIED; /* no scan, no run */
+			return ward_error_wrap(err, "policy %s: %s: vulnerabilityScan", p->origin,
+					       scope);
+		}
+	}
 	rules = rules_of(reqs);
 	origin = strdup(p->origin);
 	message = rules ? ward_strdup_printf("policy %s: %s: %s", p->origin, scope, rules) : NULL;
@@ -648,6 +670,7 @@ ward_policy_evaluate(const struct ward_policy *p, const struct ward_policy_image
 		.message = TAKE_PTR(message),
 		.verified = e.verified,
 		.n_verified = e.n_verified,
+		.scan_deferred = scan_deferred,
 	};
 	return 0;
 }

@@ -388,3 +388,49 @@ validate() {
 	[ -f "$WROOT/vulndb/scan-cache.db" ]
 	[ -n "$digest" ]
 }
+
+@test "one rule for CI and runtime: ward scan --max-severity, ward run --max-severity and the policy's vulnerabilityScan" {
+	import_db
+	cp /bin/busybox "$E2E_TMP/rootfs/bin/busybox"
+	ln -sf busybox "$E2E_TMP/rootfs/bin/true"
+	tar -C "$E2E_TMP/rootfs" -czf "$E2E_TMP/rootfs.tgz" .
+	run ward import "$E2E_TMP/rootfs.tgz" localhost/app:1
+	assert_success
+	# CI: two CRITICAL openssl findings are above HIGH, nothing is above CRITICAL
+	run ward scan localhost/app:1 --max-severity HIGH
+	assert_failure 1
+	run ward scan localhost/app:1 --max-severity CRITICAL
+	assert_success
+	# runtime, ad hoc: the same rule refuses the run with podman's engine error
+	run ward run --rm --max-severity HIGH localhost/app:1 /bin/true
+	assert_status 125
+	assert_output_contains "2 findings above HIGH" "CVE-2024-0001 CRITICAL in libssl3"
+	run ward run --rm --max-severity CRITICAL localhost/app:1 /bin/true
+	assert_success
+	# runtime, by policy: the rule in policy.json, next to the others
+	cat >"$E2E_TMP/policy.json" <<-EOF
+		{"default": [{"type": "insecureAcceptAnything"},
+		             {"type": "vulnerabilityScan", "maxSeverity": "HIGH"}]}
+	EOF
+	run ward --policy "$E2E_TMP/policy.json" run --rm localhost/app:1 /bin/true
+	assert_status 125
+	assert_output_contains "vulnerabilityScan" "above HIGH"
+	# the ignore file the rule names suppresses, with its reason
+	printf 'CVE-2024-0001 libssl3 # not reachable: no TLS in this image\nCVE-2024-0002 # same\n' >"$E2E_TMP/ignore"
+	cat >"$E2E_TMP/policy.json" <<-EOF
+		{"default": [{"type": "vulnerabilityScan", "maxSeverity": "HIGH",
+		              "ignoreFile": "$E2E_TMP/ignore"}]}
+	EOF
+	run ward --policy "$E2E_TMP/policy.json" run --rm localhost/app:1 /bin/true
+	assert_success
+	# no data is no pass: a scan that could not look refuses the image
+	rm -rf "$WROOT/vulndb"
+	run ward --policy "$E2E_TMP/policy.json" run --rm localhost/app:1 /bin/true
+	assert_status 125
+	assert_output_contains "no vulnerability database"
+	# a relative path in the rule is refused with its line
+	printf '{"default": [{"type": "vulnerabilityScan",\n "maxSeverity": "HIGH", "ignoreFile": "ignore"}]}\n' >"$E2E_TMP/bad.json"
+	run ward --policy "$E2E_TMP/bad.json" run --rm localhost/app:1 /bin/true
+	assert_status 125
+	assert_output_contains "bad.json:2" "not an absolute path"
+}

@@ -663,6 +663,124 @@ test_signatures_are_fetched_only_when_needed(void **state)
 	csig_free(&s);
 }
 
+/* ---- vulnerabilityScan ------------------------------------------------------ */
+
+struct scan_probe {
+	int calls;
+	int result; /* what the callback returns */
+	struct ward_policy_scan_rule seen;
+};
+
+static int
+scan_probe_cb(void *opaque, const struct ward_policy_scan_rule *rule, struct ward_error **err)
+{
+	struct scan_probe *sp = opaque;
+
+	sp->calls++;
+	sp->seen = *rule;
+	if (sp->result < 0)
+		return ward_error_setk(err, WARD_E_DENIED, EACCES, "2 findings above HIGH");
+	return 0;
+}
+
+static void
+test_scan_rule_runs_after_signatures_and_only_with_a_callback(void **state)
+{
+	(void)state;
+	char json[1024];
+	struct csig good = csign(F->k1, "r.io/app:v1", &F->d1);
+	struct ward_policy_signature sigs[] = {as_sig(&good)};
+	struct scan_probe sp = {0};
+	struct ward_policy_image img = {.transport = "docker",
+					.docker_reference = "r.io/app:v1",
+					.manifest_digest = &F->d1,
+					.sigs = sigs,
+					.n_sigs = 1,
+					.scan = scan_probe_cb,
+					.scan_opaque = &sp};
+	struct ward_policy_decision d = {0};
+	struct ward_policy *p;
+
+	/* The scan rule first in the list: still evaluated after the
+	 * signature, so an unsigned image is never unpacked for a scan. */
+	snprintf(json, sizeof(json),
+		 "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"r.io/app\":["
+		 "{\"type\":\"vulnerabilityScan\",\"maxSeverity\":\"high\",\"ignoreUnfixed\":true,"
+		 "\"maxDbAge\":\"2d\"},"
+		 "{\"type\":\"sigstoreSigned\",\"keyPath\":\"%s\"}]}}}",
+		 F->k1_path);
+	p = policy(json);
+	expect(p, &img, NULL, &d);
+	assert_int_equal(sp.calls, 1);
+	assert_int_equal(sp.seen.max_severity, WARD_SEV_HIGH);
+	assert_true(sp.seen.ignore_unfixed);
+	assert_int_equal(sp.seen.max_db_age, 2 * 86400);
+	assert_false(d.scan_deferred);
+	assert_string_equal(d.rules, "vulnerabilityScan, sigstoreSigned");
+	ward_policy_decision_clear(&d);
+
+	/* A failing scan refuses, naming the rule. */
+	sp.result = -1;
+	expect(p, &img, "vulnerabilityScan: 2 findings above HIGH", NULL);
+	assert_int_equal(sp.calls, 2);
+
+	/* No valid signature: refused before any scan. */
+	sp = (struct scan_probe){0};
+	img.n_sigs = 0;
+	expect(p, &img, "sigstoreSigned", NULL);
+	assert_int_equal(sp.calls, 0);
+
+	/* No callback (ward pull, before anything is fetched): deferred. */
+	img.n_sigs = 1;
+	img.scan = NULL;
+	expect(p, &img, NULL, &d);
+	assert_true(d.scan_deferred);
+	ward_policy_decision_clear(&d);
+	ward_policy_free(p);
+	csig_free(&good);
+}
+
+static void
+test_scan_rule_parse_errors_name_the_line(void **state)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{"{\"default\":[\n{\"type\":\"vulnerabilityScan\"}]}",
+		 "policy.json:2: default[0]: missing field \"maxSeverity\""},
+		{"{\"default\":[{\"type\":\"vulnerabilityScan\",\n\"maxSeverity\":\"unknown\"}]}",
+		 "policy.json:2: default[0].maxSeverity: \"unknown\": want LOW"},
+		{"{\"default\":[{\"type\":\"vulnerabilityScan\",\"maxSeverity\":\"LOW\",\n"
+		 "\"ignoreFile\":\"rel/path\"}]}",
+		 "policy.json:2: default[0].ignoreFile: ignoreFile 'rel/path' is not an absolute"},
+		{"{\"default\":[{\"type\":\"vulnerabilityScan\",\"maxSeverity\":\"LOW\",\n"
+		 "\"maxDbAge\":\"soon\"}]}",
+		 "policy.json:2: default[0].maxDbAge: \"soon\": a duration"},
+		{"{\"default\":[{\"type\":\"vulnerabilityScan\",\"maxSeverity\":\"LOW\",\n"
+		 "\"vex\":[\"/ok\",\n7]}]}",
+		 "policy.json:3: default[0].vex[1]: expected a string"},
+		{"{\"default\":[{\"type\":\"vulnerabilityScan\",\"maxSeverity\":\"LOW\",\n"
+		 "\"failOn\":\"LOW\"}]}",
+		 "policy.json:2: default[0].failOn: unknown field in vulnerabilityScan"},
+		{"{\"default\":[{\"type\":\"vulnerabilityScan\",\"maxSeverity\":\"LOW\",\n"
+		 "\"ignoreUnfixed\":\"yes\"}]}",
+		 "policy.json:2: default[0].ignoreUnfixed: expected a boolean"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ward_policy *p = NULL;
+		struct ward_error *err = NULL;
+
+		if (ward_policy_parse(cases[i].json, strlen(cases[i].json), "policy.json", &p,
+				      &err) >= 0)
+			fail_msg("case %zu parsed", i);
+		if (!strstr(err->msg, cases[i].want))
+			fail_msg("case %zu: '%s' lacks '%s'", i, err->msg, cases[i].want);
+		ward_error_free(err);
+	}
+}
+
 static void
 test_ten_thousand_signatures_are_refused_quickly(void **state)
 {
@@ -1179,6 +1297,8 @@ main(void)
 		cmocka_unit_test(test_identity_match_table),
 		cmocka_unit_test(test_signatures_are_fetched_only_when_needed),
 		cmocka_unit_test(test_ten_thousand_signatures_are_refused_quickly),
+		cmocka_unit_test(test_scan_rule_runs_after_signatures_and_only_with_a_callback),
+		cmocka_unit_test(test_scan_rule_parse_errors_name_the_line),
 		cmocka_unit_test(test_gpg_signed_by),
 		cmocka_unit_test(test_agrees_with_skopeo_on_signed_dir_images),
 		cmocka_unit_test(test_cost_of_load_and_evaluate),

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 
+#include <ward/policy.h>
 #include <ward/runtime.h>
 
 /* Exit statuses as podman's: the engine failed, the command could not be
@@ -154,11 +155,19 @@ int ward_cli_publish_signatures(struct ward_cli *cli, const struct ward_registry
 /* Evaluate p for reference at digest d with the signatures l. */
 int ward_cli_policy_check(const struct ward_policy *p, const char *reference,
 			  const struct ward_digest *d, const struct ward_sign_list *l,
-			  struct ward_policy_decision *ret, struct ward_error **err);
+			  ward_policy_scan_fn scan, void *scan_opaque, struct ward_policy_decision *ret,
+			  struct ward_error **err);
 /* Check the store image `name` at manifest d (its local signatures) against
- * the policy; a refusal has kind WARD_E_DENIED naming the rule. */
+ * the policy, its vulnerabilityScan rules included, then `extra` (ward run
+ * --max-severity; may be NULL); a refusal has kind WARD_E_DENIED naming the
+ * rule. */
 int ward_cli_check_local(struct ward_cli *cli, const char *name, const struct ward_digest *d,
-			 struct ward_error **err);
+			 const struct ward_policy_scan_rule *extra, struct ward_error **err);
+/* The vulnerabilityScan rule for store image `name` (cmd_scan.c): the scan,
+ * through the cache, filtered as the rule says; refused (WARD_E_DENIED) when
+ * a finding above rule->max_severity remains or the data is missing or old. */
+int ward_cli_scan_gate(struct ward_cli *cli, const char *name,
+		       const struct ward_policy_scan_rule *rule, struct ward_error **err);
 /* ward_image_pull under the policy: digest, signatures, decision, then the
  * pull by that digest, tagged as reference; signatures kept in the store. */
 int ward_cli_pull_trusted(struct ward_cli *cli, const char *reference,

@@ -24,7 +24,7 @@ enum {
 	OPT_RM = 256, OPT_NAME, OPT_ENV_FILE, OPT_ENTRYPOINT, OPT_TMPFS, OPT_READ_ONLY,
 	OPT_CAP_ADD, OPT_CAP_DROP, OPT_PRIVILEGED, OPT_SECURITY_OPT, OPT_MEMORY, OPT_CPUS,
 	OPT_PIDS, OPT_HOSTNAME, OPT_NETWORK, OPT_INIT, OPT_ROOTFS, OPT_HELP, OPT_PULL,
-	OPT_TLS_VERIFY, OPT_CERT_DIR, OPT_AUTHFILE, OPT_PLATFORM,
+	OPT_TLS_VERIFY, OPT_CERT_DIR, OPT_AUTHFILE, OPT_PLATFORM, OPT_MAX_SEVERITY,
 };
 
 /* --pull: podman's policies for an image that is (not) in the store. */
@@ -45,6 +45,9 @@ struct run_flags {
 	char *authfile;
 	struct ward_platform platform;
 	bool has_platform;
+	/* --max-severity: the policy's vulnerabilityScan rule for this run */
+	struct ward_policy_scan_rule scan_rule;
+	bool has_scan_rule;
 };
 
 static int
@@ -231,6 +234,7 @@ run_usage(void)
 	       "  --network none|host    network (default: none, a private namespace)\n"
 	       "  --rootfs DIR           run DIR as the root filesystem (podman's --rootfs)\n"
 	       "  --pull POLICY          missing (default: pull when not in the store), always, never\n"
+	       "  --max-severity SEV     refuse an image whose scan finds anything above SEV\n"
 	       "  --tls-verify=false, --cert-dir DIR, --authfile FILE, --platform OS/ARCH\n"
 	       "                         as for ward pull, when the image is pulled\n");
 }
@@ -265,6 +269,7 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 		{"init", no_argument, NULL, OPT_INIT},
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
 		{"pull", required_argument, NULL, OPT_PULL},
+		{"max-severity", required_argument, NULL, OPT_MAX_SEVERITY},
 		{"tls-verify", required_argument, NULL, OPT_TLS_VERIFY},
 		{"cert-dir", required_argument, NULL, OPT_CERT_DIR},
 		{"authfile", required_argument, NULL, OPT_AUTHFILE},
@@ -377,6 +382,15 @@ parse_flags(struct ward_cli *cli, int argc, char **argv, struct run_flags *f,
 			break;
 		case OPT_PULL:
 			r = parse_pull_policy(optarg, &f->pull, err);
+			break;
+		case OPT_MAX_SEVERITY:
+			r = ward_severity_from_name(optarg, &f->scan_rule.max_severity, err);
+			if (r == 0 && f->scan_rule.max_severity == WARD_SEV_UNKNOWN)
+				r = ward_error_set(err, EINVAL, "UNKNOWN");
+			if (r < 0)
+				ward_error_wrap(err, "--max-severity: LOW, MEDIUM, HIGH or CRITICAL");
+			f->scan_rule.max_db_age = 7 * 86400; /* as the policy rule's default */
+			f->has_scan_rule = true;
 			break;
 		case OPT_TLS_VERIFY:
 			if (ward_cli_tls_verify(cli, "run", optarg, &f->ro) != 0)
@@ -495,7 +509,8 @@ prepare_image(struct ward_cli *cli, const struct run_flags *f, const char *name,
 		    0 ||
 	    /* The trust policy on the manifest just opened (digest verified):
 	     * the layers prepared next are the ones it names, no other. */
-	    (r = ward_cli_check_local(cli, full, &ir->img->manifest_digest, err)) < 0 ||
+	    (r = ward_cli_check_local(cli, full, &ir->img->manifest_digest,
+				      f->has_scan_rule ? &f->scan_rule : NULL, err)) < 0 ||
 	    (n = ward_image_prepare_layers(s, layers, cli->root, ir->img, &ir->lowers, err)) < 0) {
 		ward_store_free(s);
 		return layers < 0 ? layers : -EIO;

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "image/image_ops.h"
+#include "image/layers.h"
 
 #define SCAN_EXIT_CLEAN 0
 #define SCAN_EXIT_FINDINGS 1
@@ -33,8 +34,9 @@ struct scan_opts {
 	size_t n_vex;
 	enum scan_format format;
 	struct ward_scan_filter filter;
-	bool fail_on_set, strict, no_cache, ignorefile_given;
-	enum ward_severity fail_on;
+	bool fail_on_set, strict, no_cache, ignorefile_given, max_sev_set;
+	bool no_default_ignorefile;
+	enum ward_severity fail_on, max_sev;
 	int64_t max_db_age;
 };
 
@@ -69,6 +71,8 @@ scan_help(void)
 	       "  --severity LIST     only these severities (CRITICAL,HIGH,MEDIUM,LOW,UNKNOWN)\n"
 	       "  --ignore-unfixed    drop findings that have no fixed version\n"
 	       "  --fail-on SEV       exit 1 when an unsuppressed finding at or above SEV remains\n"
+	       "  --max-severity SEV  exit 1 when one above SEV remains (the policy's\n"
+	       "                      vulnerabilityScan rule, which `ward run` enforces)\n"
 	       "  --ignorefile F      ignore file (default: .wardignore when present)\n"
 	       "  --vex F             OpenVEX document (repeatable)\n"
 	       "  --max-db-age D      warn when the data is older (default 7d; s, m, h, d, w)\n"
@@ -117,6 +121,7 @@ parse_args(int argc, char **argv, struct scan_opts *o)
 		OPT_SEVERITY,
 		OPT_UNFIXED,
 		OPT_FAIL_ON,
+		OPT_MAX_SEV,
 		OPT_IGNOREFILE,
 		OPT_VEX,
 		OPT_MAX_AGE,
@@ -133,6 +138,7 @@ parse_args(int argc, char **argv, struct scan_opts *o)
 		{"severity", required_argument, NULL, OPT_SEVERITY},
 		{"ignore-unfixed", no_argument, NULL, OPT_UNFIXED},
 		{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+		{"max-severity", required_argument, NULL, OPT_MAX_SEV},
 		{"ignorefile", required_argument, NULL, OPT_IGNOREFILE},
 		{"vex", required_argument, NULL, OPT_VEX},
 		{"max-db-age", required_argument, NULL, OPT_MAX_AGE},
@@ -190,6 +196,16 @@ parse_args(int argc, char **argv, struct scan_opts *o)
 				return SCAN_EXIT_FAILED;
 			}
 			o->fail_on_set = true;
+			break;
+		case OPT_MAX_SEV:
+			if (ward_severity_from_name(optarg, &o->max_sev, &err) < 0 ||
+			    o->max_sev == WARD_SEV_UNKNOWN) {
+				scan_usage("--max-severity '%s': LOW, MEDIUM, HIGH or CRITICAL",
+					   optarg);
+				ward_error_free(err);
+				return SCAN_EXIT_FAILED;
+			}
+			o->max_sev_set = true;
 			break;
 		case OPT_IGNOREFILE:
 			o->ignorefile = optarg;
@@ -320,6 +336,21 @@ cache_path(const char *db_path, char *buf, size_t size, struct ward_error **err)
 	return 0;
 }
 
+static int
+prepare_layers(struct ward_cli *cli, struct ward_store *s, const struct ward_image *img,
+	       struct ward_error **err)
+{
+	_cleanup_close_ int layers = ward_layers_open(cli->root, err);
+	char **lowers = NULL;
+	int n;
+
+	if (layers < 0)
+		return layers;
+	n = ward_image_prepare_layers(s, layers, cli->root, img, &lowers, err);
+	ward_strv_free(lowers);
+	return n < 0 ? n : 0;
+}
+
 /* Scan an image from the store, through the cache unless --no-cache. */
 static int
 scan_image(struct ward_cli *cli, const struct scan_opts *o, struct ward_vulndb *db,
@@ -363,7 +394,10 @@ scan_image(struct ward_cli *cli, const struct scan_opts *o, struct ward_vulndb *
 		r = ward_error_set(err, ENOMEM, "scan");
 		goto out;
 	}
-	if ((r = ward_scan_open_image_rootfs(s, &img->manifest_digest, &fd, err)) < 0 ||
+	/* The overlay needs every layer unpacked (a `ward load`ed image may not
+	 * be yet): the same digest-checked unpack `ward run` does. */
+	if ((r = prepare_layers(cli, s, img, err)) < 0 ||
+	    (r = ward_scan_open_image_rootfs(s, &img->manifest_digest, &fd, err)) < 0 ||
 	    (r = ward_scan_inventory(fd, src, &inv, err)) < 0)
 		goto out;
 	if ((r = ward_vulndb_match(db, inv, &rep, err)) < 0)
@@ -406,7 +440,7 @@ load_filters(const struct scan_opts *o, struct ward_ignore_file **ret_ig, struct
 	size_t len = 0;
 	int r;
 
-	if (o->ignorefile_given || access(ig, F_OK) == 0) {
+	if (o->ignorefile_given || (!o->no_default_ignorefile && access(ig, F_OK) == 0)) {
 		if ((r = read_file(ig, WARD_IGNORE_FILE_MAX, &buf, &len, err)) < 0 ||
 		    (r = ward_ignore_parse(buf, len, ig, ret_ig, err)) < 0)
 			return ward_error_wrap(err, "ignore file");
@@ -579,6 +613,12 @@ ward_cmd_scan(struct ward_cli *cli, int argc, char **argv)
 			failing == 1 ? "" : "s", ward_severity_name(o.fail_on));
 		rc = SCAN_EXIT_FINDINGS;
 	}
+	if (o.max_sev_set && o.max_sev < WARD_SEV_CRITICAL &&
+	    (failing = ward_scan_failing(rep, (enum ward_severity)(o.max_sev + 1))) > 0) {
+		fprintf(stderr, "ward scan: %zu finding%s above %s (--max-severity)\n", failing,
+			failing == 1 ? "" : "s", ward_severity_name(o.max_sev));
+		rc = SCAN_EXIT_FINDINGS;
+	}
 	goto out;
 fail:
 	rc = scan_fail(err);
@@ -591,4 +631,111 @@ out:
 	for (size_t i = 0; i < o.n_vex; i++)
 		ward_vex_free(vex[i]);
 	return rc;
+}
+
+/* ---- the policy's vulnerabilityScan rule ------------------------------------------ */
+
+/* The first few failing findings, for the refusal message. */
+static void
+describe_failing(const struct ward_scan_report *rep, enum ward_severity above, char *buf,
+		 size_t size)
+{
+	size_t used = 0, shown = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < rep->n_findings && shown < 3; i++) {
+		const struct ward_vuln_finding *f = &rep->findings[i];
+		const struct ward_package *p = &rep->inv->pkgs[f->pkg];
+		int n;
+
+		if (f->suppressed || f->severity <= above)
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s %s in %s %s", shown ? ", " : "", f->id,
+			     ward_severity_name(f->severity), p->name, p->version);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+		shown++;
+	}
+}
+
+int
+ward_cli_scan_gate(struct ward_cli *cli, const char *image,
+		   const struct ward_policy_scan_rule *rule, struct ward_error **err)
+{
+	/* No .wardignore from the working directory: a policy's outcome must
+	 * not depend on where ward runs. */
+	struct scan_opts o = {.image = image, .no_default_ignorefile = true};
+	struct ward_vex *vex[SCAN_VEX_MAX] = {0};
+	struct ward_ignore_file *ig = NULL;
+	struct ward_vulndb *db = NULL;
+	struct ward_vulndb_status st = {0};
+	struct ward_scan_filter_stats fst = {0};
+	struct ward_scan_report *rep = NULL;
+	char db_path[4096], which[512];
+	bool cached = false;
+	int64_t age;
+	size_t failing;
+	int r;
+
+	o.filter.ignore_unfixed = rule->ignore_unfixed;
+	o.ignorefile = rule->ignore_file;
+	o.ignorefile_given = rule->ignore_file != NULL;
+	for (size_t i = 0; rule->vex && rule->vex[i] && i < SCAN_VEX_MAX; i++)
+		o.vex[o.n_vex++] = rule->vex[i];
+	if ((r = ward_cli_vulndb_path(cli, NULL, db_path, sizeof(db_path), err)) < 0)
+		return r;
+	/* No data, empty data and stale data all fail the rule: "no finding"
+	 * from a scan that could not see is not a pass. */
+	if (access(db_path, F_OK) < 0)
+		return ward_error_setk(err, WARD_E_DENIED, ENOENT,
+				       "no vulnerability database at %s (import OSV data with "
+				       "'ward db import')",
+				       db_path);
+	if ((r = ward_vulndb_open(db_path, false, &db, err)) < 0 ||
+	    (r = ward_vulndb_status(db, &st, err)) < 0) {
+		ward_error_wrap(err, "vulnerability database %s", db_path);
+		goto out;
+	}
+	age = (int64_t)time(NULL) - (st.newest_modified > 0 ? st.newest_modified : st.last_import);
+	if (st.records == 0 || age > rule->max_db_age) {
+		r = ward_error_setk(err, WARD_E_DENIED, ESTALE,
+				    st.records ? "the vulnerability database %s is older than the "
+						 "rule's maxDbAge (import fresh OSV data)"
+					       : "the vulnerability database %s holds no records",
+				    db_path);
+		goto out;
+	}
+	if ((r = load_filters(&o, &ig, vex, err)) < 0)
+		goto out;
+	if ((r = scan_image(cli, &o, db, db_path, &st, &rep, &cached, err)) < 0)
+		goto out;
+	o.filter.ignore = ig;
+	o.filter.vex = (const struct ward_vex *const *)vex;
+	o.filter.n_vex = o.n_vex;
+	if ((r = ward_scan_filter_apply(rep, &o.filter, &fst, err)) < 0)
+		goto out;
+	failing = rule->max_severity < WARD_SEV_CRITICAL
+			  ? ward_scan_failing(rep, (enum ward_severity)(rule->max_severity + 1))
+			  : 0;
+	if (failing > 0) {
+		describe_failing(rep, rule->max_severity, which, sizeof(which));
+		r = ward_error_setk(err, WARD_E_DENIED, EACCES,
+				    "%zu finding%s above %s (%s%s); see 'ward scan %s'", failing,
+				    failing == 1 ? "" : "s", ward_severity_name(rule->max_severity),
+				    which, failing > 3 ? ", ..." : "", image);
+		goto out;
+	}
+	ward_log_write(&cli->log, WARD_LOG_INFO, "scan of %s: nothing above %s%s", image,
+		       ward_severity_name(rule->max_severity), cached ? " (cached)" : "");
+	r = 0;
+out:
+	ward_scan_filter_stats_clear(&fst);
+	ward_scan_report_free(rep);
+	ward_vulndb_status_clear(&st);
+	ward_vulndb_close(db);
+	ward_ignore_free(ig);
+	for (size_t i = 0; i < o.n_vex; i++)
+		ward_vex_free(vex[i]);
+	return r;
 }

@@ -427,11 +427,15 @@ ward_cli_publish_signatures(struct ward_cli *cli, const struct ward_registry_opt
 int
 ward_cli_policy_check(const struct ward_policy *p, const char *reference,
 		      const struct ward_digest *d, const struct ward_sign_list *l,
-		      struct ward_policy_decision *ret, struct ward_error **err)
+		      ward_policy_scan_fn scan, void *scan_opaque, struct ward_policy_decision *ret,
+		      struct ward_error **err)
 {
 	_cleanup_free_ struct ward_policy_signature *sigs = NULL;
-	struct ward_policy_image img = {
-		.transport = "docker", .docker_reference = reference, .manifest_digest = d};
+	struct ward_policy_image img = {.transport = "docker",
+					.docker_reference = reference,
+					.manifest_digest = d,
+					.scan = scan,
+					.scan_opaque = scan_opaque};
 	int rc;
 
 	if (l->n && !(sigs = calloc(l->n, sizeof(*sigs))))
@@ -451,10 +455,23 @@ ward_cli_policy_check(const struct ward_policy *p, const char *reference,
 	return rc;
 }
 
+struct scan_gate {
+	struct ward_cli *cli;
+	const char *name;
+};
+
+static int
+scan_gate_cb(void *opaque, const struct ward_policy_scan_rule *rule, struct ward_error **err)
+{
+	const struct scan_gate *g = opaque;
+	return ward_cli_scan_gate(g->cli, g->name, rule, err);
+}
+
 int
 ward_cli_check_local(struct ward_cli *cli, const char *name, const struct ward_digest *d,
-		     struct ward_error **err)
+		     const struct ward_policy_scan_rule *extra, struct ward_error **err)
 {
+	struct scan_gate gate = {.cli = cli, .name = name};
 	_cleanup_(ward_policy_freep) struct ward_policy *p = NULL;
 	_cleanup_free_ char *reference = ward_cli_docker_reference(name);
 	struct ward_policy_decision dec = {0};
@@ -470,7 +487,7 @@ ward_cli_check_local(struct ward_cli *cli, const char *name, const struct ward_d
 		return ward_error_wrap(err, "trust policy");
 	rc = ward_sigstore_list(cli->root, d, &l, err);
 	if (rc == 0)
-		rc = ward_cli_policy_check(p, reference, d, &l, &dec, err);
+		rc = ward_cli_policy_check(p, reference, d, &l, scan_gate_cb, &gate, &dec, err);
 	ward_sign_list_clear(&l);
 	if (rc < 0 && ward_sigstore_get_index(cli->root, d, &index, NULL) == 0) {
 		/* Pulled through an index: the signatures name the index, which
@@ -478,7 +495,8 @@ ward_cli_check_local(struct ward_cli *cli, const char *name, const struct ward_d
 		struct ward_error *e2 = NULL;
 		int r2 = ward_sigstore_list(cli->root, &index, &l, &e2);
 		if (r2 == 0)
-			r2 = ward_cli_policy_check(p, reference, &index, &l, &dec, &e2);
+			r2 = ward_cli_policy_check(p, reference, &index, &l, scan_gate_cb, &gate,
+						   &dec, &e2);
 		ward_sign_list_clear(&l);
 		if (r2 == 0) {
 			ward_error_freep(err);
@@ -487,8 +505,13 @@ ward_cli_check_local(struct ward_cli *cli, const char *name, const struct ward_d
 			ward_error_free(e2);
 		}
 	}
-	if (rc < 0)
+	/* `ward run --max-severity`: the same rule as the policy's, for this run. */
+	if (rc == 0 && extra && (rc = ward_cli_scan_gate(cli, name, extra, err)) < 0)
+		ward_error_wrap(err, "--max-severity %s", ward_severity_name(extra->max_severity));
+	if (rc < 0) {
+		ward_policy_decision_clear(&dec);
 		return ward_error_wrap(err, "image %s (%s) refused", reference, d->s);
+	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* bench/verify.sh reads this figure: the whole check (policy file, key
 	 * files, signatures from the store, evaluation). */
@@ -565,12 +588,19 @@ ward_cli_pull_trusted(struct ward_cli *cli, const char *reference,
 			       name, e && e->msg ? e->msg : "");
 		ward_error_free(e);
 	}
-	rc = ward_cli_policy_check(p, name, &d, &l, &dec, err);
+	rc = ward_cli_policy_check(p, name, &d, &l, NULL, NULL, &dec, err);
 	if (rc < 0) {
 		ward_sign_list_clear(&l);
 		return ward_error_wrap(err, "pull %s (%s): image refused", name, d.s);
 	}
 	ward_log_write(&cli->log, WARD_LOG_INFO, "pull %s: %s: accepted", name, dec.message);
+	/* Nothing is unpacked yet, so the scan the policy asks for waits for
+	 * `ward run`, which refuses the image if it fails. */
+	if (dec.scan_deferred)
+		ward_log_write(&cli->log, WARD_LOG_WARNING,
+			       "pull %s: the policy's vulnerabilityScan rule is checked when the "
+			       "image runs",
+			       name);
 	ward_policy_decision_clear(&dec);
 	by_digest = ward_strdup_printf("%s/%s@%s", ref->registry, ref->repository, d.s);
 	if (!by_digest) {

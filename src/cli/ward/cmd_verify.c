@@ -305,7 +305,8 @@ ward_cmd_verify(struct ward_cli *cli, int argc, char **argv)
 
 		rc = ward_cli_policy_load(cli, &p, &err);
 		if (rc == 0)
-			rc = ward_cli_policy_check(p, t.reference, &t.digest, &t.sigs, &dec, &err);
+			rc = ward_cli_policy_check(p, t.reference, &t.digest, &t.sigs, NULL, NULL, &dec,
+						   &err);
 		if (rc == 0 && dec.n_verified == 0)
 			rc = ward_error_setk(&err, WARD_E_DENIED, EKEYREJECTED,
 					     "%s: the policy accepts it (%s), but no signature "
