@@ -49,9 +49,31 @@ echo "deleted; containers left: $("$oci" --root "$state" list -q | wc -l)"
 ward=$top/build/ward
 W=("$ward" --root "$work/ward-root" --runroot "$work/ward-run")
 say "ward: an OCI image built locally from busybox-static, loaded into ward's store"
-"$top/scripts/mkimage.sh" -r localhost/demo/busybox:1 "$work/busybox.tar" >/dev/null
+"$top/scripts/mkimage.sh" -p -r localhost/demo/busybox:1 "$work/busybox.tar" >/dev/null
 "${W[@]}" load -i "$work/busybox.tar"
 "${W[@]}" images
+
+say "ward scan: the image's packages against OSV data imported offline"
+# No network here, so no real feed: one sample OSV record, made up for the
+# demo (id WARD-DEMO-0001), against the busybox source package the image
+# records, fixed in a later revision than the one installed.
+mkdir -p "$work/osv"
+installed=$(dpkg-query -W -f '${source:Version}' busybox-static)
+cat >"$work/osv/WARD-DEMO-0001.json" <<EOF
+{"schema_version": "1.6.0", "id": "WARD-DEMO-0001", "modified": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+ "aliases": ["CVE-0000-0001"], "summary": "sample record for the demo: busybox before ${installed}+demo1",
+ "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"}],
+ "affected": [{"package": {"ecosystem": "Debian:12", "name": "busybox"},
+   "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "${installed}+demo1"}]}]}]}
+EOF
+"${W[@]}" db import "$work/osv"
+"${W[@]}" scan localhost/demo/busybox:1
+if "${W[@]}" scan localhost/demo/busybox:1 --fail-on high >/dev/null; then
+	echo "the scan gate passed a vulnerable image" >&2
+	exit 1
+else
+	echo "ward scan --fail-on high: exit $? (the CI gate)"
+fi
 
 say "ward key generate + ward sign: a cosign key signs the image; the policy requires it"
 export WARD_PASSWORD=demo

@@ -5,12 +5,16 @@
 # entry carries org.opencontainers.image.ref.name (and containerd's
 # io.containerd.image.name) so `ctr images import` names the image.
 #
-#   scripts/mkimage.sh [-r REF] [-b BUSYBOX] [-c CMD] OUT.tar
+#   scripts/mkimage.sh [-r REF] [-b BUSYBOX] [-c CMD] [-p] OUT.tar
 #
 #   -r REF      image reference to annotate (default localhost/ward/busybox:latest)
 #   -b BUSYBOX  static busybox binary to install (default /bin/busybox,
 #               Debian's busybox-static)
 #   -c CMD      default command, run as /bin/sh -c CMD (default: Cmd ["sh"])
+#   -p          record the package the binary came from, as distroless images
+#               do: the host's /etc/os-release and dpkg's entry for
+#               busybox-static in /var/lib/dpkg/status.d/ (so `ward scan`
+#               sees what the image holds)
 #
 # The archive is reproducible: same busybox and options give the same digests
 # (sorted tar members, fixed mtimes, owner 0:0, gzip -n). The manifest digest
@@ -20,14 +24,16 @@ set -eu
 ref=localhost/ward/busybox:latest
 busybox=/bin/busybox
 cmd=
+pkgdb=
 
 usage() {
-	echo "usage: $0 [-r REF] [-b BUSYBOX] [-c CMD] OUT.tar" >&2
+	echo "usage: $0 [-r REF] [-b BUSYBOX] [-c CMD] [-p] OUT.tar" >&2
 	exit 2
 }
 
-while getopts r:b:c:h opt; do
+while getopts r:b:c:ph opt; do
 	case $opt in
+	p) pkgdb=1 ;;
 	r) ref=$OPTARG ;;
 	b) busybox=$OPTARG ;;
 	c) cmd=$OPTARG ;;
@@ -98,6 +104,12 @@ EOF
 echo "ward-busybox" >"$rootfs/etc/hostname"
 : >"$rootfs/etc/hosts"
 : >"$rootfs/etc/resolv.conf"
+if [ -n "$pkgdb" ]; then
+	mkdir -p "$rootfs/var/lib/dpkg/status.d"
+	dpkg-query -s busybox-static >"$rootfs/var/lib/dpkg/status.d/busybox-static" ||
+		{ echo "mkimage: -p: busybox-static is not installed" >&2; exit 1; }
+	cp /etc/os-release "$rootfs/etc/os-release"
+fi
 
 # --- layer ------------------------------------------------------------------
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix \
