@@ -107,6 +107,15 @@ WARD_PUBLIC size_t ward_audit_count_passed(const struct ward_audit_report *r);
 
 /* ---- targets ------------------------------------------------------------- */
 
+/* The trust policy's verdict on an image, which the front end evaluates
+ * (include/ward/policy.h) and 4.2 reports. */
+enum ward_audit_trust {
+	WARD_AUDIT_TRUST_UNKNOWN = 0, /* not evaluated */
+	WARD_AUDIT_TRUST_SIGNED,      /* admitted with a verified signature */
+	WARD_AUDIT_TRUST_UNSIGNED,    /* admitted without one (insecureAcceptAnything) */
+	WARD_AUDIT_TRUST_REFUSED,     /* `ward run` would refuse it */
+};
+
 struct ward_audit_opts {
 	const char *engine_root; /* --root (default /var/lib/ward): a sensitive mount source */
 	const char *run_root;	 /* --runroot (default /run/ward) */
@@ -117,6 +126,10 @@ struct ward_audit_opts {
 	uint64_t max_files;  /* 0: WARD_AUDIT_MAX_FILES */
 	uint64_t scan_bytes; /* 0: WARD_AUDIT_SCAN_BYTES */
 	bool no_secrets;     /* skip reading file contents */
+	/* 4.2 for the image being audited: the policy's verdict and its message
+	 * (the decision, or why it refused). */
+	enum ward_audit_trust trust;
+	const char *trust_detail;
 };
 
 /*

@@ -72,21 +72,17 @@ check_origin(struct ward_audit_report *r, const char *target, const char *ref,
 {
 	const struct ward_registries_conf *rc = o ? o->registries_conf : NULL;
 	char reg[256], clean[AUDIT_EVIDENCE_VALUE_MAX + 8];
-	bool pinned;
+	bool pinned, has_reg;
 
 	if (!ref)
 		return ward_audit_add(r, "4.2", target, false, WARD_AUDIT_INFO, NULL, 0, NULL,
 				      "the image's origin is unknown (no reference recorded)");
 	audit_sanitize(ref, clean, sizeof(clean));
 	pinned = strstr(ref, "@sha256:") != NULL;
-	if (!ref_registry(ref, reg, sizeof(reg)))
-		return ward_audit_add(
-			r, "4.2", target, false, WARD_AUDIT_INFO, NULL, 0, NULL,
-			"%s names no registry: imported or loaded locally, its origin "
-			"cannot be told from the store; no signature was verified by "
-			"the audit",
-			clean);
-	for (size_t i = 0; rc && i < rc->n_registries; i++) {
+	has_reg = ref_registry(ref, reg, sizeof(reg));
+	/* registries.conf first: a blocked registry stays a finding whatever
+	 * the policy says. */
+	for (size_t i = 0; has_reg && rc && i < rc->n_registries; i++) {
 		const struct ward_registry_entry *e = &rc->registries[i];
 		const char *pfx = e->prefix ? e->prefix : e->location;
 		size_t pl = pfx ? strlen(pfx) : 0;
@@ -110,6 +106,41 @@ check_origin(struct ward_audit_report *r, const char *target, const char *ref,
 					      clean, reg, rc->path ? rc->path : "registries.conf",
 					      e->line);
 	}
+	/* Then the trust policy, when the front end evaluated it. */
+	if (o && o->trust != WARD_AUDIT_TRUST_UNKNOWN) {
+		char detail[AUDIT_EVIDENCE_VALUE_MAX + 8];
+
+		audit_sanitize(o->trust_detail ? o->trust_detail : "", detail, sizeof(detail));
+		switch (o->trust) {
+		case WARD_AUDIT_TRUST_SIGNED:
+			return ward_audit_add(r, "4.2", target, true, WARD_AUDIT_INFO, NULL, 0,
+					      NULL,
+					      "%s: the trust policy admits it with a verified "
+					      "signature (%s)",
+					      clean, detail);
+		case WARD_AUDIT_TRUST_UNSIGNED:
+			return ward_audit_add(
+				r, "4.2", target, false, WARD_AUDIT_LOW, NULL, 0,
+				"require a signature for its registry in policy.json (signedBy or "
+				"sigstoreSigned) and sign the image (ward sign)",
+				"%s: the trust policy admits it without any signature (%s)", clean,
+				detail);
+		case WARD_AUDIT_TRUST_REFUSED:
+			return ward_audit_add(r, "4.2", target, false, WARD_AUDIT_HIGH, NULL, 0,
+					      "sign it with a key the policy trusts (ward sign), "
+					      "or do not use it",
+					      "%s: the trust policy refuses it: %s", clean, detail);
+		case WARD_AUDIT_TRUST_UNKNOWN:
+			break;
+		}
+	}
+	if (!has_reg)
+		return ward_audit_add(
+			r, "4.2", target, false, WARD_AUDIT_INFO, NULL, 0, NULL,
+			"%s names no registry: imported or loaded locally, its origin "
+			"cannot be told from the store; no signature was verified by "
+			"the audit",
+			clean);
 	/* Without a trust policy ward cannot call a registry trusted: say what is
 	 * known, as information, rather than a pass. */
 	return ward_audit_add(r, "4.2", target, false, WARD_AUDIT_INFO, NULL, 0, NULL,

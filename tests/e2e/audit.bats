@@ -236,3 +236,30 @@ validate_sarif() {
 	run ward audit
 	assert_status 2
 }
+
+@test "audit IMAGE: 4.2 reports the trust policy's verdict (signed, admitted unsigned, refused)" {
+	import_busybox
+	export WARD_PASSWORD=pw
+	ward key generate --output-key-prefix "$E2E_TMP/k" >/dev/null
+	ward sign --key "$E2E_TMP/k.key" busybox >/dev/null
+	jq -n --arg k "$E2E_TMP/k.pub" '{default: [{type: "reject"}],
+		transports: {docker: {"localhost/busybox": [{type: "sigstoreSigned", keyPath: $k}]}}}' \
+		>"$E2E_TMP/signed.json"
+	run ward --policy "$E2E_TMP/signed.json" audit busybox --no-secrets --all --format json
+	assert_success
+	[ "$(jq -r '.findings[] | select(.check == "4.2") | .status' <<<"$output")" = pass ]
+	assert_output_contains "verified signature"
+	# the tests' accept-anything policy admits it, unsigned: a low finding
+	run ward audit busybox --no-secrets --format json
+	assert_success
+	[ "$(jq -r '.findings[] | select(.check == "4.2") | .severity' <<<"$output")" = low ]
+	assert_output_contains "without any signature"
+	# signed by another key: ward run would refuse it, the audit says so
+	ward key generate --output-key-prefix "$E2E_TMP/other" >/dev/null
+	jq --arg k "$E2E_TMP/other.pub" '.transports.docker["localhost/busybox"][0].keyPath = $k' \
+		"$E2E_TMP/signed.json" >"$E2E_TMP/other.json"
+	run ward --policy "$E2E_TMP/other.json" audit busybox --no-secrets --format json --fail-on high
+	assert_failure 1
+	[ "$(jq -r '.findings[] | select(.check == "4.2") | .severity' <<<"$output")" = high ]
+	assert_output_contains "refuses it"
+}

@@ -8,12 +8,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <ward/audit.h>
 #include <ward/containers.h>
 #include <ward/image.h>
 #include <ward/registry.h>
+#include <ward/sign.h>
 
 #include "cli.h"
 #include "image/image_ops.h"
@@ -53,10 +55,57 @@ audit_container(struct ward_cli *cli, struct ward_audit_report *r, const char *n
 	return rc;
 }
 
+/* The trust policy's verdict on the store image `name` at digest d, as
+ * `ward run` would reach it (the policy in force, the signatures kept in the
+ * store, those of the index it was pulled through), for 4.2. *ret_detail is
+ * the decision's message or the refusal. */
+static enum ward_audit_trust
+trust_of(struct ward_cli *cli, const char *name, const struct ward_digest *d, char **ret_detail)
+{
+	_cleanup_(ward_policy_freep) struct ward_policy *p = NULL;
+	_cleanup_free_ char *reference = ward_cli_docker_reference(name);
+	struct ward_policy_decision dec = {0};
+	struct ward_sign_list l = {0};
+	struct ward_error *e = NULL;
+	enum ward_audit_trust t = WARD_AUDIT_TRUST_REFUSED;
+	struct ward_digest index;
+	int rc;
+
+	if (!reference)
+		return WARD_AUDIT_TRUST_UNKNOWN;
+	rc = ward_cli_policy_load(cli, &p, &e);
+	if (rc == 0)
+		rc = ward_sigstore_list(cli->root, d, &l, &e);
+	if (rc == 0)
+		rc = ward_cli_policy_check(p, reference, d, &l, NULL, NULL, &dec, &e);
+	ward_sign_list_clear(&l);
+	if (rc < 0 && p && ward_sigstore_get_index(cli->root, d, &index, NULL) == 0 &&
+	    ward_sigstore_list(cli->root, &index, &l, NULL) == 0) {
+		struct ward_error *e2 = NULL;
+		if (ward_cli_policy_check(p, reference, &index, &l, NULL, NULL, &dec, &e2) == 0) {
+			ward_error_freep(&e);
+			rc = 0;
+		}
+		ward_error_free(e2);
+		ward_sign_list_clear(&l);
+	}
+	if (rc == 0) {
+		t = dec.n_verified ? WARD_AUDIT_TRUST_SIGNED : WARD_AUDIT_TRUST_UNSIGNED;
+		*ret_detail = strdup(dec.message ? dec.message : "");
+	} else {
+		*ret_detail = strdup(e && e->msg ? e->msg : "refused");
+	}
+	ward_policy_decision_clear(&dec);
+	ward_error_free(e);
+	return *ret_detail ? t : WARD_AUDIT_TRUST_UNKNOWN;
+}
+
 static int
 audit_image(struct ward_cli *cli, struct ward_audit_report *r, const char *name,
-	    const struct ward_audit_opts *o, struct ward_error **err)
+	    const struct ward_audit_opts *opts, struct ward_error **err)
 {
+	struct ward_audit_opts own = *opts, *o = &own;
+	_cleanup_free_ char *trust_detail = NULL;
 	_cleanup_(ward_store_freep) struct ward_store *s = NULL;
 	_cleanup_(ward_image_freep) struct ward_image *img = NULL;
 	_cleanup_free_ char *store_name = NULL, *cfg = NULL, *target = NULL;
@@ -75,6 +124,8 @@ audit_image(struct ward_cli *cli, struct ward_audit_report *r, const char *name,
 	target = ward_strdup_printf("image %s (%.19s)", store_name, img->manifest_digest.s);
 	if (!target)
 		return ward_error_set(err, ENOMEM, "audit");
+	own.trust = trust_of(cli, store_name, &img->manifest_digest, &trust_detail);
+	own.trust_detail = trust_detail;
 	if ((rc = ward_audit_image_config(r, target, store_name, cfg, cfg_len, o, err)) < 0)
 		return rc;
 	/* The layers as `ward run` would use them: unpacked (and diff-id

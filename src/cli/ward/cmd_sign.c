@@ -160,8 +160,16 @@ ward_cli_docker_reference(const char *name)
 {
 	_cleanup_(ward_ref_freep) struct ward_ref *ref = NULL;
 
+	const char *last = strrchr(name, '/');
+
 	if (ward_ref_parse(name, &ref, NULL) == 0)
 		return ward_ref_format(ref);
+	/* A store name without a registry (`ward import x.tgz busybox`) is
+	 * podman's localhost/NAME, and like every docker reference it has a
+	 * tag: ":latest" when none is given. Without one, no signedIdentity
+	 * rule could match the signature's identity to the image. */
+	if (!strchr(last ? last : name, ':') && !strchr(name, '@'))
+		return ward_strdup_printf("localhost/%s:latest", name);
 	return ward_strdup_printf("localhost/%s", name);
 }
 
