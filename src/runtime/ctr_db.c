@@ -21,6 +21,16 @@
 #define CTR_DB_SCHEMA 2
 #define CTR_DB_EXIT_KEEP_MS (10 * 60 * 1000) /* how long an --rm exit is kept for wait */
 #define CTR_DB_BUSY_MS 10000
+/* The first connection of every ward process rebuilds the WAL index by
+ * reading the whole WAL (the shared-memory index of a process that exited is
+ * not trusted): with sqlite's default of 1000 pages that is up to 4 MB read
+ * and checksummed per command, 1.3 ms of a 3.6 ms `ward ps`. 128 pages keep
+ * that under 0.2 ms; the checkpoint (two fdatasyncs) then comes every few
+ * container starts instead of every command. */
+#define CTR_DB_WAL_PAGES 128
+#define WAL_STR_(x) #x
+#define WAL_STR(x) WAL_STR_(x)
+#define WAL_PAGES_STR WAL_STR(CTR_DB_WAL_PAGES)
 #define CTR_DB_MAX_ROWS 100000 /* refuse to load past this many records */
 
 struct ward_ctr_db {
@@ -215,7 +225,7 @@ ward_ctr_db_open(const char *root, bool create, struct ward_ctr_db **ret, struct
 	/* Every ward command closes its handle at exit; by default the last one
 	 * to close checkpoints the WAL into the db, two fdatasyncs per command
 	 * (tens of ms on a busy disk). The WAL is checkpointed by sqlite's
-	 * auto-checkpoint (every 1000 pages) instead; commits stay atomic and,
+	 * auto-checkpoint instead (CTR_DB_WAL_PAGES); commits stay atomic and,
 	 * with synchronous=NORMAL, the db is consistent after a crash. */
 	(void)sqlite3_db_config(db->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	rc = sqlite3_busy_timeout(db->db, CTR_DB_BUSY_MS);
@@ -225,6 +235,8 @@ ward_ctr_db_open(const char *root, bool create, struct ward_ctr_db **ret, struct
 	}
 	if ((r = set_wal(db, err)) < 0 ||
 	    (r = exec_sql(db, "PRAGMA synchronous=NORMAL", "synchronous", err)) < 0 ||
+	    (r = exec_sql(db, "PRAGMA wal_autocheckpoint=" WAL_PAGES_STR, "wal_autocheckpoint",
+			  err)) < 0 ||
 	    (r = exec_sql(db, "PRAGMA foreign_keys=ON", "foreign keys", err)) < 0 ||
 	    (r = migrate(db, err)) < 0)
 		goto fail;
