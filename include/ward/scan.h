@@ -263,6 +263,11 @@ struct ward_vulndb_status {
 WARD_PUBLIC int ward_vulndb_status(struct ward_vulndb *db, struct ward_vulndb_status *ret,
 				   struct ward_error **err);
 WARD_PUBLIC void ward_vulndb_status_clear(struct ward_vulndb_status *st);
+/* What a scan needs of the status, without the per-ecosystem counts (a
+ * pass over every affected row: 40 ms of a 60 ms scan at 100,000 records):
+ * records, last_import and newest_modified; sources stays empty. */
+WARD_PUBLIC int ward_vulndb_freshness(struct ward_vulndb *db, struct ward_vulndb_status *ret,
+				      struct ward_error **err);
 
 /* ==== findings ============================================================ */
 

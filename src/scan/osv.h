@@ -124,6 +124,11 @@ int vulndb_prepare(struct ward_vulndb *db, const char *sql, sqlite3_stmt **ret,
 		   struct ward_error **err);
 /* meta table: value of key, 0 when absent. */
 int vulndb_meta_get(struct ward_vulndb *db, const char *key, int64_t *ret, struct ward_error **err);
+/* vulndb_meta_get, with `absent` when the key is not there. */
+int vulndb_meta_get_or(struct ward_vulndb *db, const char *key, int64_t absent, int64_t *ret,
+		       struct ward_error **err);
+/* Store meta "records" = the number of records (at the end of an import). */
+int vulndb_store_record_count(struct ward_vulndb *db, struct ward_error **err);
 int vulndb_meta_set(struct ward_vulndb *db, const char *key, int64_t value,
 		    struct ward_error **err);
 

@@ -710,7 +710,8 @@ vulndb_import_limited(struct ward_vulndb *db, char *const *paths, size_t n_paths
 	if ((r = vulndb_meta_get(db, "newest_modified", &newest, err)) < 0 ||
 	    (im.newest > newest &&
 	     (r = vulndb_meta_set(db, "newest_modified", im.newest, err)) < 0) ||
-	    (r = vulndb_meta_set(db, "last_import", (int64_t)time(NULL), err)) < 0)
+	    (r = vulndb_meta_set(db, "last_import", (int64_t)time(NULL), err)) < 0 ||
+	    (r = vulndb_store_record_count(db, err)) < 0)
 		goto fail;
 	importer_clear(&im); /* statements finalized before COMMIT */
 	if ((r = vulndb_exec(db, "COMMIT", "commit import", err)) < 0)

@@ -105,7 +105,8 @@ pragma_int(struct ward_vulndb *db, const char *sql, int *ret, struct ward_error 
 }
 
 int
-vulndb_meta_get(struct ward_vulndb *db, const char *key, int64_t *ret, struct ward_error **err)
+vulndb_meta_get_or(struct ward_vulndb *db, const char *key, int64_t absent, int64_t *ret,
+		   struct ward_error **err)
 {
 	_cleanup_stmt_ sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -117,10 +118,16 @@ vulndb_meta_get(struct ward_vulndb *db, const char *key, int64_t *ret, struct wa
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
-		*ret = 0;
+		*ret = absent;
 	else
 		return vulndb_fail(db, err, rc, "read meta");
 	return 0;
+}
+
+int
+vulndb_meta_get(struct ward_vulndb *db, const char *key, int64_t *ret, struct ward_error **err)
+{
+	return vulndb_meta_get_or(db, key, 0, ret, err);
 }
 
 int
@@ -312,6 +319,57 @@ ward_vulndb_status_clear(struct ward_vulndb_status *st)
 		free(st->sources[i].ecosystem);
 	free(st->sources);
 	*st = (struct ward_vulndb_status){0};
+}
+
+/* meta "records": the count at the last import, so a scan need not count. */
+int
+vulndb_store_record_count(struct ward_vulndb *db, struct ward_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	if ((r = vulndb_prepare(db, "SELECT count(*) FROM records", &st, err)) < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return vulndb_fail(db, err, rc, "count records");
+	return vulndb_meta_set(db, "records", sqlite3_column_int64(st, 0), err);
+}
+
+int
+ward_vulndb_freshness(struct ward_vulndb *db, struct ward_vulndb_status *ret,
+		      struct ward_error **err)
+{
+	_cleanup_stmt_ sqlite3_stmt *cnt = NULL;
+	struct ward_vulndb_status st = {0};
+	int64_t records = -1;
+	int r, rc;
+
+	if ((r = vulndb_exec(db, "BEGIN", "begin", err)) < 0)
+		return r;
+	if ((r = vulndb_meta_get(db, "last_import", &st.last_import, err)) < 0 ||
+	    (r = vulndb_meta_get(db, "newest_modified", &st.newest_modified, err)) < 0 ||
+	    (r = vulndb_meta_get_or(db, "records", -1, &records, err)) < 0)
+		goto out;
+	if (records < 0) {
+		/* A database from before the count was kept: count once. */
+		if ((r = vulndb_prepare(db, "SELECT count(*) FROM records", &cnt, err)) < 0)
+			goto out;
+		rc = sqlite3_step(cnt);
+		if (rc != SQLITE_ROW) {
+			r = vulndb_fail(db, err, rc, "count records");
+			goto out;
+		}
+		records = sqlite3_column_int64(cnt, 0);
+	}
+	st.records = (size_t)records;
+	r = 0;
+out:
+	(void)sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL);
+	if (r < 0)
+		return r;
+	*ret = st;
+	return 0;
 }
 
 int

@@ -825,6 +825,12 @@ test_import_zip_dir_and_status(void **state)
 	assert_string_equal(s.sources[3].ecosystem, "npm");
 	assert_int_equal(s.sources[3].records, 1);
 	ward_vulndb_status_clear(&s);
+	/* What scans read: the same count and ages, no sources. */
+	assert_int_equal(ward_vulndb_freshness(f->db, &s, &err), 0);
+	assert_int_equal(s.records, 4);
+	assert_int_equal(s.newest_modified, 1714608000);
+	assert_int_equal(s.n_sources, 0);
+	ward_vulndb_status_clear(&s);
 
 	/* The same import again stores nothing new. */
 	if (ward_vulndb_import(f->db, paths, 2, &st, &err) < 0)

@@ -568,7 +568,7 @@ ward_cmd_scan(struct ward_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (ward_vulndb_open(db_path, false, &db, &err) < 0 ||
-	    ward_vulndb_status(db, &st, &err) < 0) {
+	    ward_vulndb_freshness(db, &st, &err) < 0) {
 		ward_error_wrap(&err, "vulnerability database %s", db_path);
 		goto fail;
 	}
@@ -693,7 +693,7 @@ ward_cli_scan_gate(struct ward_cli *cli, const char *image,
 				       "'ward db import')",
 				       db_path);
 	if ((r = ward_vulndb_open(db_path, false, &db, err)) < 0 ||
-	    (r = ward_vulndb_status(db, &st, err)) < 0) {
+	    (r = ward_vulndb_freshness(db, &st, err)) < 0) {
 		ward_error_wrap(err, "vulnerability database %s", db_path);
 		goto out;
 	}
