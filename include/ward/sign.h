@@ -398,6 +398,14 @@ WARD_PUBLIC int ward_sigstore_set_index(const char *root, const struct ward_dige
 WARD_PUBLIC int ward_sigstore_get_index(const char *root, const struct ward_digest *manifest,
 					struct ward_digest *ret, struct ward_error **err);
 
+/* Remove the signatures of manifests the store s no longer holds (after
+ * `ward rmi`, `ward system prune`). A directory stays while its digest is a
+ * blob of s, or is the index (ward_sigstore_set_index) of a manifest whose
+ * signatures stay. Entries that are not sha256 directories are left alone.
+ * *ret_removed (may be NULL) counts the directories removed. */
+WARD_PUBLIC int ward_sigstore_prune(const char *root, struct ward_store *s, size_t *ret_removed,
+				    struct ward_error **err);
+
 struct ward_lookaside_opts {
 	long connect_timeout_ms; /* [5000] */
 	long timeout_ms;	 /* one signature-N, whole request [15000] */

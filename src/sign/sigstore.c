@@ -11,6 +11,7 @@
  * that never answers is cut off by connect and total timeouts.
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -336,6 +337,116 @@ ward_sigstore_get_index(const char *root, const struct ward_digest *manifest,
 	if (ward_digest_parse(buf, ret, err) < 0)
 		return ward_error_wrap(err, "signatures of %s: index", manifest->s);
 	return 0;
+}
+
+/* ---- removing what no image uses -------------------------------------------- */
+
+#define SIGSTORE_PRUNE_MAX 65536u /* signature directories looked at per prune */
+
+/* The hex names under signatures/sha256 (64 lowercase hex), at most
+ * SIGSTORE_PRUNE_MAX; *ret_fd is that directory. */
+static int
+list_sig_dirs(const char *root, int *ret_fd, char ***ret, size_t *ret_n, struct ward_error **err)
+{
+	_cleanup_close_ int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dfd = -1;
+	struct ward_digest d;
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+	DIR *dir;
+
+	if (rootfd < 0)
+		return ward_error_set(err, errno, "signatures: open store '%s'", root);
+	dfd = ward_fs_open_in_root(rootfd, "signatures/sha256", O_RDONLY | O_DIRECTORY, 0, NULL);
+	if (dfd < 0) {
+		*ret_fd = -1;
+		*ret = NULL;
+		*ret_n = 0;
+		return 0; /* nothing was ever signed here */
+	}
+	dir = fdopendir(dup(dfd));
+	if (!dir)
+		return ward_error_set(err, errno, "signatures: list '%s'", root);
+	while ((de = readdir(dir)) && n < SIGSTORE_PRUNE_MAX) {
+		char name[8 + 64 + 1];
+		char **nv;
+
+		if (snprintf(name, sizeof(name), "sha256:%s", de->d_name) >= (int)sizeof(name) ||
+		    ward_digest_parse(name, &d, NULL) < 0)
+			continue;
+		nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv || !(nv[n] = strdup(de->d_name))) {
+			closedir(dir);
+			v = nv ? nv : v;
+			for (size_t i = 0; i < n; i++)
+				free(v[i]);
+			free(v);
+			return ward_error_set(err, ENOMEM, "signatures: prune");
+		}
+		v = nv;
+		n++;
+	}
+	closedir(dir);
+	*ret_fd = TAKE_FD(dfd);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int
+ward_sigstore_prune(const char *root, struct ward_store *s, size_t *ret_removed,
+		    struct ward_error **err)
+{
+	_cleanup_close_ int dfd = -1;
+	char **names = NULL;
+	bool *keep = NULL;
+	size_t n = 0, removed = 0;
+	int r;
+
+	if ((r = list_sig_dirs(root, &dfd, &names, &n, err)) < 0)
+		return r;
+	if (n && !(keep = calloc(n, sizeof(*keep)))) {
+		r = ward_error_set(err, ENOMEM, "signatures: prune");
+		goto out;
+	}
+	/* Kept: the manifests the store still holds... */
+	for (size_t i = 0; i < n; i++) {
+		struct ward_digest d;
+		snprintf(d.s, sizeof(d.s), "sha256:%s", names[i]);
+		keep[i] = ward_store_has_blob(s, &d);
+	}
+	/* ...and the indexes those were pulled through (the store may keep the
+	 * platform's manifest only). */
+	for (size_t i = 0; i < n; i++) {
+		struct ward_digest d, index;
+		if (!keep[i])
+			continue;
+		snprintf(d.s, sizeof(d.s), "sha256:%s", names[i]);
+		if (ward_sigstore_get_index(root, &d, &index, NULL) < 0)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(names[j], ward_digest_hex(&index)) == 0)
+				keep[j] = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i])
+			continue;
+		if ((r = ward_fs_remove_tree(dfd, names[i], err)) < 0) {
+			ward_error_wrap(err, "signatures: remove sha256:%s", names[i]);
+			goto out;
+		}
+		removed++;
+	}
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(keep);
+	if (ret_removed)
+		*ret_removed = removed;
+	return r;
 }
 
 /* ---- lookasides ------------------------------------------------------------ */

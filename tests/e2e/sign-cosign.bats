@@ -384,3 +384,26 @@ while True:
 	assert_failure
 	assert_output_contains "no password: set WARD_PASSWORD"
 }
+
+@test "signatures go with their image: rmi and system prune remove them, a kept image keeps its own" {
+	ward key generate --output-key-prefix "$E2E_TMP/k" >/dev/null
+	ward sign --key "$E2E_TMP/k.key" "$IMG" >/dev/null
+	tar -C "$ROOTFS" -czf "$E2E_TMP/other.tgz" --transform 's,^\./bin$,./bin2,' .
+	ward import "$E2E_TMP/other.tgz" localhost/other:1 >/dev/null
+	ward sign --key "$E2E_TMP/k.key" localhost/other:1 >/dev/null
+	[ -d "$WROOT/signatures/sha256/${DIGEST#sha256:}" ]
+	[ "$(ls "$WROOT/signatures/sha256" | wc -l)" -eq 2 ]
+	mkdir "$WROOT/signatures/sha256/not-a-digest" # not ours to judge: left alone
+	run ward rmi "$IMG"
+	assert_success
+	[ ! -e "$WROOT/signatures/sha256/${DIGEST#sha256:}" ]
+	[ -d "$WROOT/signatures/sha256/not-a-digest" ]
+	[ "$(ls "$WROOT/signatures/sha256" | wc -l)" -eq 2 ]
+	# the other image still verifies with its signature
+	run ward verify --key "$E2E_TMP/k.pub" localhost/other:1
+	assert_success
+	run ward system prune -a -f
+	assert_success
+	assert_output_contains "Deleted signatures of: 1 images"
+	[ "$(ls "$WROOT/signatures/sha256")" = not-a-digest ]
+}

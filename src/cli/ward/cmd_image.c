@@ -66,8 +66,13 @@ names_of(struct ward_store *s, const struct ward_digest *d, char ***ret, struct 
 		return ward_error_set(err, ENOMEM, "list images");
 	for (char **p = names; p && *p; p++) {
 		struct ward_descriptor x;
-		if (ward_store_resolve(s, *p, &x, NULL) == 0 && !strcmp(x.digest.s, d->s))
-			out[n++] = TAKE_PTR(*p);
+		/* A copy, not TAKE_PTR: a hole in `names` would end the strv
+		 * before the names after it are freed. */
+		if (ward_store_resolve(s, *p, &x, NULL) == 0 && !strcmp(x.digest.s, d->s) &&
+		    !(out[n++] = strdup(*p))) {
+			ward_strv_free(out);
+			return ward_error_set(err, ENOMEM, "list images");
+		}
 	}
 	*ret = out;
 	return (int)n;
@@ -398,6 +403,12 @@ ward_cmd_rmi(struct ward_cli *cli, int argc, char **argv)
 	}
 	in_use_clear(&u);
 	ward_log_write(&cli->log, WARD_LOG_INFO, "rmi: %zu unused blobs removed", removed);
+	/* The signatures of manifests that went with them. */
+	if (ward_sigstore_prune(cli->root, s, &removed, &err) < 0) {
+		ward_error_wrap(&err, "rmi: remove unused signatures");
+		return ward_cli_fail(cli, err);
+	}
+	ward_log_write(&cli->log, WARD_LOG_INFO, "rmi: signatures of %zu images removed", removed);
 	return failed ? WARD_EXIT_ENGINE : 0;
 }
 

@@ -215,6 +215,7 @@ system_prune(struct ward_cli *cli, int argc, char **argv)
 	struct ward_error *err = NULL;
 	struct ward_store *s = NULL;
 	struct ward_prune_result res = {0};
+	size_t sigs = 0;
 	_cleanup_strv_ char **in_use = NULL;
 	_cleanup_close_ int layers = -1;
 	bool all = false, force = false;
@@ -240,7 +241,8 @@ system_prune(struct ward_cli *cli, int argc, char **argv)
 	if ((r = images_in_use(cli, &in_use, &err)) < 0 ||
 	    (r = ward_store_open(cli->root, true, &s, &err)) < 0 ||
 	    (layers = ward_layers_open(cli->root, &err)) < 0 ||
-	    (r = ward_store_prune(s, layers, in_use, all, &res, &err)) < 0) {
+	    (r = ward_store_prune(s, layers, in_use, all, &res, &err)) < 0 ||
+	    (r = ward_sigstore_prune(cli->root, s, &sigs, &err)) < 0) {
 		ward_store_free(s);
 		return ward_cli_fail(cli, err);
 	}
@@ -248,8 +250,9 @@ system_prune(struct ward_cli *cli, int argc, char **argv)
 	ward_cli_human_size(res.bytes, freed, sizeof(freed));
 	if (all)
 		printf("Deleted images: %zu\n", res.images);
-	printf("Deleted blobs: %zu\nDeleted layers: %zu\nTotal reclaimed space: %s\n", res.blobs,
-	       res.layers, freed);
+	printf("Deleted blobs: %zu\nDeleted layers: %zu\nDeleted signatures of: %zu images\n"
+	       "Total reclaimed space: %s\n",
+	       res.blobs, res.layers, sigs, freed);
 	return 0;
 }
 
