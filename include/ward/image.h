@@ -491,4 +491,113 @@ WARD_PUBLIC void ward_changes_free(struct ward_change *v, size_t n);
 WARD_PUBLIC int ward_image_lower_dirs(const char *root, const char *manifest_digest,
 				      char ***ret, struct ward_error **err);
 
+/* ==== images opened from the store (src/image/image.c) =================== */
+
+/* An image opened from the store: the manifest's verified digest, the
+ * manifest and the config it names. */
+struct ward_image {
+	struct ward_digest manifest_digest;
+	struct ward_manifest *manifest;
+	struct ward_image_config *config;
+};
+
+WARD_PUBLIC void ward_image_free(struct ward_image *img);
+static inline void
+ward_image_freep(struct ward_image **img)
+{
+	ward_image_free(*img);
+}
+/* name (a tag in index.json); an index picks `platform` (NULL: the host).
+ * Every blob read on the way is digest-verified. */
+WARD_PUBLIC int ward_image_open(struct ward_store *s, const char *name,
+				const struct ward_platform *platform, struct ward_image **ret,
+				struct ward_error **err);
+/* Unpack (or find) every layer; *ret the lower dirs, top first. Returns the
+ * count. */
+WARD_PUBLIC int ward_image_prepare_layers(struct ward_store *s, int layers_fd, const char *root,
+					  const struct ward_image *img, char ***ret,
+					  struct ward_error **err);
+/* A rootfs tarball (plain, gzip or zstd) becomes a one-layer image tagged
+ * name, its Cmd cmd (default /bin/sh). */
+WARD_PUBLIC int ward_image_import(struct ward_store *s, int layers_fd, int tar_fd,
+				  const char *name, char *const *cmd, struct ward_digest *ret,
+				  struct ward_error **err);
+
+/* ==== unpacked layers (src/image/layers.c) ================================ */
+
+/* <root>/layers, created if needed; returns its fd. */
+WARD_PUBLIC int ward_layers_open(const char *root, struct ward_error **err);
+/*
+ * Make sure the layer blob is unpacked at layers/<diff id hex>: unpack into
+ * a temporary directory, check the diff id against want_diff_id (the image
+ * config's; NULL when importing, where the result defines it), rename into
+ * place. Nothing is left behind on failure. *ret_diff_id (may be NULL) is
+ * the layer's diff id.
+ */
+WARD_PUBLIC int ward_layers_unpack_blob(struct ward_store *s, int layers_fd,
+					const struct ward_descriptor *layer,
+					const struct ward_digest *want_diff_id,
+					struct ward_digest *ret_diff_id, struct ward_error **err);
+
+/* ward_layer_unpack reading through a callback instead of an fd: n bytes
+ * at most into buf; returns the count, 0 at the end, -errno on failure. */
+typedef ssize_t (*ward_layer_read_fn)(void *opaque, void *buf, size_t n);
+WARD_PUBLIC int ward_layer_unpack_from(ward_layer_read_fn read, void *opaque, int dest_dirfd,
+				       const struct ward_unpack_opts *o,
+				       struct ward_unpack_result *ret, struct ward_error **err);
+
+/* true when layers/<diff id hex> is in place (unpacked and verified). */
+WARD_PUBLIC bool ward_layers_have(int layers_fd, const struct ward_digest *diff_id);
+
+/*
+ * Unpack a layer while its compressed bytes arrive (a pull streams the
+ * HTTP body in here as it downloads): begin starts an unpacker thread on a
+ * temporary directory under layers_fd, write feeds it (blocking while it
+ * is behind), finish signals the end, waits for it and checks the diff id
+ * against want_diff_id (WARD_E_DENIED on mismatch), commit renames the
+ * directory to layers/<diff id hex>. The directory is removed by abort, by
+ * a failed finish and by a failed commit, so nothing unverified is ever
+ * visible. Every check of ward_layer_unpack applies.
+ *
+ * write fails once the unpacker has given up (a hostile entry, a corrupt
+ * stream): the caller stops feeding and calls finish (which reports why)
+ * or abort. commit and abort consume the stream; finish does not.
+ * The caller makes the layers durable (ward_layers_sync) between finish
+ * and commit, so a crash never leaves a published layer with missing data.
+ */
+struct ward_layer_stream;
+WARD_PUBLIC int ward_layer_stream_begin(int layers_fd, const struct ward_descriptor *layer,
+					const struct ward_digest *want_diff_id,
+					struct ward_layer_stream **ret, struct ward_error **err);
+WARD_PUBLIC int ward_layer_stream_write(struct ward_layer_stream *ls, const void *buf,
+					size_t len, struct ward_error **err);
+WARD_PUBLIC int ward_layer_stream_finish(struct ward_layer_stream *ls, struct ward_error **err);
+WARD_PUBLIC int ward_layer_stream_commit(struct ward_layer_stream *ls, struct ward_error **err);
+WARD_PUBLIC void ward_layer_stream_abort(struct ward_layer_stream *ls);
+/* One syncfs(2) of the file system holding layers_fd: the data of every
+ * finished stream reaches the disk before their renames do. */
+WARD_PUBLIC int ward_layers_sync(int layers_fd, struct ward_error **err);
+
+/* A layer sink for ward_image_pull (ward/registry.h) that unpacks into
+ * *layers_fd with the streams above; layers_fd must outlive the pull. */
+struct ward_registry_layer_sink;
+WARD_PUBLIC void ward_layers_sink(const int *layers_fd, struct ward_registry_layer_sink *ret);
+
+/* ==== overlay snapshots (src/image/snapshot.c) ============================= */
+
+#define WARD_SNAPSHOT_MAX_LAYERS 500 /* overlayfs' own limit */
+
+/*
+ * Mount an overlayfs at target: lowers[0] is the TOP layer (as overlayfs
+ * orders lowerdir), upper and work are the container's own directories (on
+ * the same filesystem; upper NULL for a read-only view). Layers are added
+ * one by one with fsconfig "lowerdir+" (no page-size limit on the option
+ * string); kernels without it get a single lowerdir= option. setuid
+ * bits and device nodes from images are kept, as Docker keeps them; the
+ * runtime's mount namespace and capabilities confine them.
+ */
+WARD_PUBLIC int ward_snapshot_mount(const char *const *lowers, size_t n, const char *upper,
+				    const char *work, const char *target, struct ward_error **err);
+WARD_PUBLIC int ward_snapshot_unmount(const char *target, struct ward_error **err);
+
 #endif

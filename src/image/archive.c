@@ -22,7 +22,6 @@
 
 #include <ward/image.h>
 
-#include "image_ops.h"
 #include "internal.h"
 
 #define CHUNK (1u << 20)

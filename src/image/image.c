@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "image_ops.h"
-#include "layers.h"
+#include <ward/image.h>
 
 #define COPY_CHUNK (1u << 20)
 #define IMPORT_MAX (WARD_BLOB_MAX)

@@ -17,7 +17,6 @@
 #include <ward/image.h>
 #include <ward/registry.h>
 
-#include "layers.h"
 
 static int
 tmp_name(char *buf, size_t size)

@@ -7,7 +7,7 @@
 #include <sys/mount.h>
 #include <sys/syscall.h>
 
-#include "snapshot.h"
+#include <ward/image.h>
 
 static int
 fsconfig_string(int fs, const char *key, const char *value)

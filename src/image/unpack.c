@@ -35,7 +35,6 @@
 
 #include <ward/image.h>
 
-#include "layers.h"
 
 #define READ_BLOCK (1u << 20) /* compressed read size from src_fd */
 #define ERR_NAME_MAX 120      /* entry names quoted in errors are cut here */

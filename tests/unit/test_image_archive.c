@@ -23,8 +23,6 @@
 
 #include <ward/image.h>
 
-#include "image/image_ops.h"
-#include "image/layers.h"
 
 struct fixture {
 	char dir[64];

@@ -22,7 +22,6 @@
 
 #include <ward/image.h>
 
-#include "image/layers.h"
 
 #define MT_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "image/snapshot.h"
+#include <ward/image.h>
 
 static char base[64];
 

@@ -35,7 +35,6 @@
 #include <ward/image.h>
 #include <ward/registry.h>
 
-#include "image/layers.h"
 
 #define N_LAYERS 5
 #define MT_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"

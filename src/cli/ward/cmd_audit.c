@@ -18,8 +18,6 @@
 #include <ward/sign.h>
 
 #include "cli.h"
-#include "image/image_ops.h"
-#include "image/layers.h"
 
 #define AUDIT_EXIT_FOUND 1
 #define AUDIT_EXIT_ERROR 2

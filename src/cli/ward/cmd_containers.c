@@ -14,8 +14,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <ward/image.h>
+
 #include "ctr_cli.h"
-#include "image/snapshot.h"
 
 #define WAIT_MONITOR_MS 10000 /* how long an exited container's monitor may take to finish */
 

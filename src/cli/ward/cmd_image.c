@@ -12,7 +12,6 @@
 #include <ward/registry.h>
 
 #include "cli.h"
-#include "image/image_ops.h"
 
 /* ---- shared helpers ------------------------------------------------------- */
 

@@ -8,8 +8,6 @@
 #include <ward/registry.h>
 
 #include "cli.h"
-#include "image/image_ops.h"
-#include "image/layers.h"
 #include "progress.h"
 
 int

@@ -13,9 +13,6 @@
 
 #include "cli.h"
 #include "ctr_cli.h"
-#include "image/image_ops.h"
-#include "image/layers.h"
-#include "image/snapshot.h"
 
 #define SECCOMP_FILE_MAX (1u << 20)
 #define MAX_LIST 4096

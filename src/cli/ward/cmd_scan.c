@@ -17,8 +17,6 @@
 #include <ward/scan.h>
 
 #include "cli.h"
-#include "image/image_ops.h"
-#include "image/layers.h"
 
 #define SCAN_EXIT_CLEAN 0
 #define SCAN_EXIT_FINDINGS 1

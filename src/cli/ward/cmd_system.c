@@ -8,7 +8,6 @@
 #include <ward/image.h>
 
 #include "cli.h"
-#include "image/layers.h"
 
 /* Manifest digests containers were made from. No ward.db yet means no
  * container was ever made; any other failure stops the caller, since
