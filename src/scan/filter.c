@@ -15,6 +15,8 @@
 
 #include <ward/scan.h>
 
+#include "scan/osv.h"
+
 #define IGNORE_ID_MAX 128
 #define IGNORE_PKG_MAX 256
 #define IGNORE_REASON_MAX 1024
@@ -731,22 +733,6 @@ ward_scan_filter_stats_clear(struct ward_scan_filter_stats *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static void
-finding_clear(struct ward_vuln_finding *f)
-{
-	free(f->id);
-	for (size_t i = 0; i < f->n_aliases; i++)
-		free(f->aliases[i]);
-	free(f->aliases);
-	free(f->summary);
-	free(f->cvss_vector);
-	free(f->fixed_version);
-	free(f->ecosystem);
-	free(f->matched_name);
-	free(f->suppressed_by);
-	memset(f, 0, sizeof(*f));
-}
-
 static bool
 finding_has_id(const struct ward_vuln_finding *f, const char *id)
 {
@@ -913,12 +899,12 @@ ward_scan_filter_apply(struct ward_scan_report *r, const struct ward_scan_filter
 
 		if (o->severity_mask && !(o->severity_mask & (1u << f->severity))) {
 			st.dropped_severity++;
-			finding_clear(f);
+			scan_finding_clear(f);
 			continue;
 		}
 		if (o->ignore_unfixed && !f->fixed_version) {
 			st.dropped_unfixed++;
-			finding_clear(f);
+			scan_finding_clear(f);
 			continue;
 		}
 		for (size_t k = 0; o->ignore && k < o->ignore->n && !f->suppressed; k++) {

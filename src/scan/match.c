@@ -52,8 +52,8 @@ ward_severity_from_name(const char *name, enum ward_severity *ret, struct ward_e
 			       name ? name : "");
 }
 
-static void
-finding_clear(struct ward_vuln_finding *f)
+void
+scan_finding_clear(struct ward_vuln_finding *f)
 {
 	free(f->id);
 	for (size_t i = 0; i < f->n_aliases; i++)
@@ -65,6 +65,7 @@ finding_clear(struct ward_vuln_finding *f)
 	free(f->ecosystem);
 	free(f->matched_name);
 	free(f->suppressed_by);
+	memset(f, 0, sizeof(*f));
 }
 
 void
@@ -73,7 +74,7 @@ ward_scan_report_free(struct ward_scan_report *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n_findings; i++)
-		finding_clear(&r->findings[i]);
+		scan_finding_clear(&r->findings[i]);
 	free(r->findings);
 	ward_inventory_free(r->inv);
 	free(r->image_digest);
@@ -458,7 +459,7 @@ emit_group(struct matcher *m, size_t pkg, const size_t *g, size_t n, struct ward
 	m->rep->findings[m->rep->n_findings++] = f;
 	return 0;
 oom:
-	finding_clear(&f);
+	scan_finding_clear(&f);
 	return ward_error_set(err, ENOMEM, "match");
 }
 

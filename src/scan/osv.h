@@ -168,4 +168,7 @@ const char *osv_version_for(enum ward_version_scheme scheme, const char *v);
  * seconds. false when malformed. */
 bool osv_parse_time(const char *s, int64_t *ret);
 
+/* Free what a finding owns and zero it (match.c; filter.c drops findings). */
+void scan_finding_clear(struct ward_vuln_finding *f);
+
 #endif
