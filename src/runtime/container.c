@@ -38,6 +38,7 @@ struct create_ctx {
 	pid_t direct_child; /* what we must reap: init or the intermediate */
 	struct ward_cgroup *cgroup;
 	bool in_cgroup;     /* born there (CLONE_INTO_CGROUP) */
+	uint64_t rootfs_mount_id; /* no mount namespace: the mount at rootfs before */
 };
 
 static void
@@ -86,6 +87,26 @@ same_namespace(const char *path, const char *proc_name)
 	       a.st_dev == b.st_dev;
 }
 
+/* The spec says a namespace type not listed is inherited. For "mount" that
+ * is the host's mount table: the config's mounts are made there, under a
+ * private bind of the rootfs that delete detaches, and the process is only
+ * chroot'ed, which root with CAP_SYS_CHROOT can leave. So say it. */
+static int
+note_host_mountns(struct create_ctx *c, struct ward_error **err)
+{
+	if (c->spec->ns[WARD_NS_MOUNT].enabled)
+		return 0;
+	ward_log_write(&c->rt->log, WARD_LOG_WARNING,
+		       "linux.namespaces has no mount namespace: container '%s' shares the "
+		       "runtime's mount table and is only chroot'ed into '%s'",
+		       c->o->id, c->rootfs);
+	c->rootfs_mount_id = ward_mount_id_at(c->rootfs);
+	if (!c->rootfs_mount_id)
+		return ward_error_set(err, errno ? errno : EIO,
+				      "root.path '%s': cannot read its mount id", c->rootfs);
+	return 0;
+}
+
 static int
 validate_for_create(struct create_ctx *c, struct ward_error **err)
 {
@@ -93,9 +114,6 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 
 	if (!s->process)
 		return ward_error_set(err, EINVAL, "process: required to create a container");
-	/* Without its own mount namespace pivot_root would act on the host. */
-	if (!s->ns[WARD_NS_MOUNT].enabled)
-		return ward_error_set(err, EINVAL, "linux.namespaces: a mount namespace is required");
 	if (s->ns[WARD_NS_MOUNT].path && same_namespace(s->ns[WARD_NS_MOUNT].path, "mnt"))
 		return ward_error_setk(err, WARD_E_DENIED, 0,
 				       "linux.namespaces: mount namespace '%s' is the runtime's own",
@@ -500,7 +518,7 @@ save_state(struct create_ctx *c, struct ward_error **err)
 	struct ward_state st = {.id = (char *)c->o->id, .pid = c->pid, .bundle = c->bundle,
 				.rootfs = c->rootfs, .created = created, .owner = "",
 				.annotations = c->spec->annotations, .cgroup = c->cgroup,
-				.dirfd = c->state_dirfd};
+				.rootfs_mount_id = c->rootfs_mount_id, .dirfd = c->state_dirfd};
 
 	if (ward_proc_start_time(c->pid, &st.start_time) < 0)
 		return ward_error_set(err, ESRCH, "the container process exited during setup");
@@ -626,6 +644,7 @@ create_cleanup(struct create_ctx *c, bool failed)
 				usleep(5000);
 			}
 		}
+		(void)ward_mounts_release_host_rootfs(c->rootfs, c->rootfs_mount_id, NULL);
 		if (c->state_made) {
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%s", c->o->id);
@@ -732,7 +751,7 @@ ward_container_create_internal(const struct ward_runtime *rt, const struct ward_
 	if ((r = ward_spec_parse_flags(c.config, c.config_len, WARD_SPEC_SECCOMP_DEFERRED, &c.spec,
 				       err)) < 0 ||
 	    (r = compile_seccomp(rt, c.spec, err)) < 0 || (r = validate_for_create(&c, err)) < 0 ||
-	    (r = resolve_paths(&c, err)) < 0)
+	    (r = resolve_paths(&c, err)) < 0 || (r = note_host_mountns(&c, err)) < 0)
 		goto out;
 	if ((r = make_state_dir(&c, err)) < 0)
 		goto out;

@@ -151,6 +151,9 @@ destroy(const struct ward_runtime *rt, struct ward_state *st, struct ward_error 
 		if (r < 0)
 			return ward_error_wrap(err, "remove the cgroup of '%s'", st->id);
 	}
+	r = ward_mounts_release_host_rootfs(st->rootfs, st->rootfs_mount_id, err);
+	if (r < 0)
+		return ward_error_wrap(err, "delete '%s'", st->id);
 	run_poststop(rt, st);
 	return ward_state_remove(rt, st->id, err);
 }

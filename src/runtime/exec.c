@@ -78,6 +78,21 @@ fail:
 	_exit(err && err->kind == WARD_E_NOTFOUND ? 127 : 126);
 }
 
+static int
+enter_root_of(pid_t pid, struct ward_error **err)
+{
+	char path[64];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ward_error_set(err, errno, "open the root of the container (%s)", path);
+	if (fchdir(fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return ward_error_set(err, errno, "chroot into the root of the container");
+	return 0;
+}
+
 static __attribute__((noreturn)) void
 exec_helper(struct exec_ctx *c, int ns_flags)
 {
@@ -89,6 +104,12 @@ exec_helper(struct exec_ctx *c, int ns_flags)
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (ns_flags && setns(c->pidfd, ns_flags) < 0) {
 		ward_error_set(&err, errno, "join the namespaces of container '%s'", c->o->id);
+		(void)ward_sync_send_error(c->sync[1], err);
+		_exit(1);
+	}
+	/* Joining a mount namespace also moves us to its root. A container
+	 * without one shares ours and lives chroot'ed: enter the same root. */
+	if (!(ns_flags & CLONE_NEWNS) && enter_root_of(c->st->pid, &err) < 0) {
 		(void)ward_sync_send_error(c->sync[1], err);
 		_exit(1);
 	}

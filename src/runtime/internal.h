@@ -62,6 +62,9 @@ struct ward_state {
 	char *owner;
 	json_t *annotations;
 	struct ward_cgroup *cgroup;
+	/* Without a mount namespace: the id of the mount at rootfs before
+	 * create, so delete can detach what init stacked there; else 0. */
+	uint64_t rootfs_mount_id;
 	int dirfd;                     /* the state directory, O_PATH */
 };
 
@@ -116,6 +119,9 @@ struct ward_mount_ctx {
 	int rootfs_fd;       /* O_PATH of rootfs, after it became a mount */
 	bool in_userns;      /* mknod is impossible: bind devices instead */
 	bool new_cgroupns;
+	/* No mount namespace in the config: we work in the runtime's mount
+	 * table, so nothing may touch "/" and the root is entered by chroot. */
+	bool host_mountns;
 	/* Called once before a cgroup filesystem is mounted. */
 	int (*before_cgroup)(void *data, struct ward_error **err);
 	void *data;
@@ -127,6 +133,12 @@ int ward_mounts_pivot(struct ward_mount_ctx *m, bool no_pivot, struct ward_error
 /* After pivot_root: maskedPaths, readonlyPaths, readonly root, propagation. */
 int ward_mounts_finish(struct ward_mount_ctx *m, struct ward_error **err);
 int ward_sysctl_apply(const struct ward_spec *s, struct ward_error **err);
+/* The id of the topmost mount at path (statx STATX_MNT_ID), or 0. */
+uint64_t ward_mount_id_at(const char *path);
+/* A container without a mount namespace left its rootfs bind (and every
+ * mount under it) in the runtime's mount table: detach it when the mount
+ * at rootfs is no longer the one that was there before create. */
+int ward_mounts_release_host_rootfs(const char *rootfs, uint64_t before, struct ward_error **err);
 
 /* init.c: the container's first process, from clone to execve */
 struct ward_init_args {

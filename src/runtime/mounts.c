@@ -35,11 +35,56 @@ fd_path(char buf[static 32], int fd)
 
 /* ---- rootfs ------------------------------------------------------------- */
 
+/* Without a mount namespace the host's "/" must keep its propagation. The
+ * rootfs bound onto itself and made private is the one mount we add to the
+ * runtime's table: everything the config mounts lands under it, nothing
+ * propagates out, and delete detaches it all at once. */
+static int
+prepare_host_rootfs(struct ward_mount_ctx *m, struct ward_error **err)
+{
+	if (mount(m->rootfs, m->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return ward_error_set(err, errno, "bind the rootfs '%s' onto itself", m->rootfs);
+	if (mount(NULL, m->rootfs, NULL, MS_PRIVATE | MS_REC, NULL) < 0)
+		return ward_error_set(err, errno, "make the rootfs '%s' private", m->rootfs);
+	m->rootfs_fd = open(m->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m->rootfs_fd < 0)
+		return ward_error_set(err, errno, "open rootfs '%s'", m->rootfs);
+	return 0;
+}
+
+uint64_t
+ward_mount_id_at(const char *path)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+	    !(stx.stx_mask & STATX_MNT_ID))
+		return 0;
+	return stx.stx_mnt_id;
+}
+
+int
+ward_mounts_release_host_rootfs(const char *rootfs, uint64_t before, struct ward_error **err)
+{
+	uint64_t now;
+
+	if (!before || !rootfs || !*rootfs)
+		return 0;
+	now = ward_mount_id_at(rootfs);
+	if (!now || now == before)
+		return 0;
+	if (umount2(rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+		return ward_error_set(err, errno, "detach the container's mounts at '%s'", rootfs);
+	return 0;
+}
+
 int
 ward_mounts_prepare_rootfs(struct ward_mount_ctx *m, struct ward_error **err)
 {
 	unsigned long prop = m->spec->rootfs_propagation;
 
+	if (m->host_mountns)
+		return prepare_host_rootfs(m, err);
 	/* Keep host mount events flowing in but never ours out (rslave), unless
 	 * the config asks for something else. */
 	if (!prop || (prop & (MS_SHARED | MS_UNBINDABLE)))
@@ -603,6 +648,14 @@ ward_mounts_pivot(struct ward_mount_ctx *m, bool no_pivot, struct ward_error **e
 
 	if (fchdir(m->rootfs_fd) < 0)
 		return ward_error_set(err, errno, "chdir to the rootfs");
+	if (m->host_mountns) {
+		/* pivot_root or MS_MOVE would act on the host's own root. */
+		if (chroot(".") < 0)
+			return ward_error_set(err, errno, "chroot into the rootfs");
+		if (chdir("/") < 0)
+			return ward_error_set(err, errno, "chdir /");
+		return 0;
+	}
 	if (no_pivot) {
 		/* --no-pivot: for ramfs roots where pivot_root is impossible. */
 		if (mount(m->rootfs, "/", NULL, MS_MOVE, NULL) < 0)

@@ -257,6 +257,44 @@ teardown() {
 	done
 }
 
+@test "namespaces: no mount namespace: the host's is inherited, the process is chroot'ed, delete leaves no mount" {
+	remove_namespace mount
+	echo in-the-rootfs >"$ROOTFS/ward-marker"
+	set_sh 'readlink /proc/self/ns/mnt; cat /ward-marker; sleep 30'
+	rt --log "$E2E_TMP/log" create --bundle "$BUNDLE" "$ID" </dev/null >"$CTR_STDOUT" 2>"$CTR_STDERR" ||
+		fail "create: $(cat "$CTR_STDERR")"
+	if is_ward; then
+		grep -q "warning.*no mount namespace" "$E2E_TMP/log" ||
+			fail "no warning about the shared mount table: $(cat "$E2E_TMP/log")"
+	fi
+	rt start "$ID"
+	wait_for_file "$CTR_STDOUT"
+	run rt exec "$ID" cat /ward-marker
+	assert_success
+	assert_output_equals in-the-rootfs
+	run rt exec "$ID" readlink /proc/self/ns/mnt
+	assert_output_equals "$(readlink /proc/self/ns/mnt)"
+	[ -n "$(mounts_under "$ROOTFS")" ] || fail "the config's mounts are not under the rootfs"
+	rt kill "$ID" KILL
+	wait_for_state "$ID" stopped
+	rt delete "$ID"
+	assert_equal "$(head -n2 "$CTR_STDOUT" | tr '\n' ' ')" "$(readlink /proc/self/ns/mnt) in-the-rootfs " \
+		"mount namespace and root of the process"
+	is_ward || return 0
+	assert_equal "$(mounts_under "$ROOTFS")" "" "mounts left under the rootfs after delete"
+}
+
+@test "namespaces: no mount namespace: a failed create leaves no mount behind" {
+	is_ward || skip "ward-oci's own cleanup"
+	remove_namespace mount
+	update_config '.mounts += [{destination: "/missing-src", type: "bind", source: "/nonexistent-ward-e2e", options: ["bind"]}]'
+	set_sh true
+	try_create
+	assert_failure
+	assert_equal "$(mounts_under "$ROOTFS")" "" "mounts left under the rootfs"
+	assert_nothing_left
+}
+
 @test "namespaces: join a network namespace by path" {
 	require_cmd ip
 	local name=${ID:0:40}
