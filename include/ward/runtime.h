@@ -76,12 +76,32 @@ WARD_PUBLIC json_t *ward_cgroup_to_json(const struct ward_cgroup *cg);
 WARD_PUBLIC int ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret,
 				      struct ward_error **err);
 WARD_PUBLIC void ward_cgroup_free(struct ward_cgroup *cg);
-/* On a pure cgroup v2 host, an fd of the cgroup directory for clone3's
- * CLONE_INTO_CGROUP; -EOPNOTSUPP (no error set) on v1 and hybrid hosts. */
+/* An fd of the cgroup2 directory (on a pure v2 host, or the unified one of a
+ * hybrid host) for clone3's CLONE_INTO_CGROUP; -EOPNOTSUPP (no error set)
+ * on a pure v1 host. */
 WARD_PUBLIC int ward_cgroup_clone_fd(const struct ward_cgroup *cg, struct ward_error **err);
 /* Move another process (exec) into the container's cgroup. */
 WARD_PUBLIC int ward_cgroup_enter(const struct ward_cgroup *cg, pid_t pid,
 				  struct ward_error **err);
+/* A single-threaded process can move itself into every hierarchy
+ * of a cgroup v1 host without the RCU grace period a migration by pid
+ * costs (10 ms here): it writes "0" into the v1 `tasks` files, opened for
+ * it by the runtime (the kernel checks the opener's credentials, so this
+ * works in a user namespace too). A cgroup2 directory needs the
+ * threadgroup lock: be born there (clone3 CLONE_INTO_CGROUP) instead. */
+#define WARD_CGROUP_ATTACH_MAX 32
+struct ward_cgroup_attach {
+	int v1[WARD_CGROUP_ATTACH_MAX]; /* `tasks` of each v1 hierarchy */
+	size_t n_v1;
+	int v2;                         /* cgroup.procs of the cgroup2 one, or -1 */
+};
+WARD_PUBLIC int ward_cgroup_attach_open(const struct ward_cgroup *cg, struct ward_cgroup_attach *a,
+					struct ward_error **err);
+/* Write "0" into each (the cgroup2 one unless born_in_v2), then close all. */
+WARD_PUBLIC int ward_cgroup_attach_self(struct ward_cgroup_attach *a, bool born_in_v2,
+					struct ward_error **err);
+WARD_PUBLIC void ward_cgroup_attach_close(struct ward_cgroup_attach *a);
+
 /* All pids in the cgroup (and below). *ret is malloc'd. */
 WARD_PUBLIC int ward_cgroup_pids(const struct ward_cgroup *cg, pid_t **ret, size_t *ret_n,
 				 struct ward_error **err);

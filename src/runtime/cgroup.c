@@ -903,6 +903,75 @@ ward_cgroup_create(const char *cgroups_path, const char *id,
 	return cgroup_create_on(&host, cgroups_path, id, res, pid, ret, err);
 }
 
+void
+ward_cgroup_attach_close(struct ward_cgroup_attach *a)
+{
+	for (size_t i = 0; i < a->n_v1; i++)
+		if (a->v1[i] >= 0)
+			(void)close(a->v1[i]);
+	a->n_v1 = 0;
+	if (a->v2 >= 0)
+		(void)close(a->v2);
+	a->v2 = -1;
+}
+
+static int
+open_attach_file(const char *dir, const char *file, struct ward_error **err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (join_path(path, sizeof(path), dir, file) < 0)
+		return ward_error_set(err, ENAMETOOLONG, "cgroup path %s", dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return ward_error_set(err, errno, "open %s", path);
+	return fd;
+}
+
+int
+ward_cgroup_attach_open(const struct ward_cgroup *cg, struct ward_cgroup_attach *a,
+			struct ward_error **err)
+{
+	*a = (struct ward_cgroup_attach){.v2 = -1};
+	for (size_t i = 0; i < cg->n; i++) {
+		const struct cgroup_hier *h = &cg->h[i];
+		int fd;
+
+		if (!h->v2 && a->n_v1 == WARD_CGROUP_ATTACH_MAX) {
+			ward_cgroup_attach_close(a);
+			return ward_error_set(err, E2BIG, "cgroup: more than %d hierarchies",
+					      WARD_CGROUP_ATTACH_MAX);
+		}
+		/* v1 "tasks": a thread moving itself there skips the global
+		 * threadgroup lock, and with it the RCU grace period. */
+		fd = open_attach_file(h->path, h->v2 ? "cgroup.procs" : "tasks", err);
+		if (fd < 0) {
+			ward_cgroup_attach_close(a);
+			return fd;
+		}
+		if (h->v2)
+			a->v2 = fd;
+		else
+			a->v1[a->n_v1++] = fd;
+	}
+	return 0;
+}
+
+int
+ward_cgroup_attach_self(struct ward_cgroup_attach *a, bool born_in_v2, struct ward_error **err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < a->n_v1 && r == 0; i++)
+		if (write(a->v1[i], "0", 1) != 1)
+			r = ward_error_set(err, errno, "move into the container's cgroup (v1)");
+	if (r == 0 && a->v2 >= 0 && !born_in_v2 && write(a->v2, "0", 1) != 1)
+		r = ward_error_set(err, errno, "move into the container's cgroup (unified)");
+	ward_cgroup_attach_close(a);
+	return r;
+}
+
 int
 ward_cgroup_enter(const struct ward_cgroup *cg, pid_t pid, struct ward_error **err)
 {
@@ -1371,11 +1440,9 @@ ward_cgroup_from_json(json_t *j, struct ward_cgroup **ret, struct ward_error **e
 int
 ward_cgroup_clone_fd(const struct ward_cgroup *cg, struct ward_error **err)
 {
-	/* Only where every controller lives in the unified hierarchy can a
-	 * process be born in its cgroup (clone3 CLONE_INTO_CGROUP); v1
-	 * hierarchies need a migration, which waits for an RCU grace period. */
-	if (cg->layout != CGROUP_LAYOUT_V2)
-		return -EOPNOTSUPP;
+	/* A process can be born only in a cgroup2 cgroup (clone3
+	 * CLONE_INTO_CGROUP): on a hybrid host that is the unified directory;
+	 * it moves itself into the v1 ones (ward_cgroup_attach_self). */
 	for (size_t i = 0; i < cg->n; i++) {
 		int fd;
 

@@ -38,6 +38,9 @@ struct create_ctx {
 	pid_t direct_child; /* what we must reap: init or the intermediate */
 	struct ward_cgroup *cgroup;
 	bool in_cgroup;     /* born there (CLONE_INTO_CGROUP) */
+	/* v1 and hybrid hosts: init moves itself into the made cgroup. */
+	struct ward_cgroup_attach attach;
+	bool self_attach;
 	uint64_t rootfs_mount_id; /* no mount namespace: the mount at rootfs before */
 };
 
@@ -315,6 +318,8 @@ run_init(struct create_ctx *c)
 		.no_new_keyring = c->o->no_new_keyring,
 		.preserve_fds = c->o->preserve_fds,
 		.new_userns = c->spec->ns[WARD_NS_USER].enabled && !c->spec->ns[WARD_NS_USER].path,
+		.attach = c->self_attach ? &c->attach : NULL,
+		.born_in_v2 = c->in_cgroup,
 	};
 
 	(void)close(c->sync[0]);
@@ -408,8 +413,7 @@ clone_child(struct create_ctx *c)
 		args.cgroup = (uint64_t)cgfd;
 		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 		if (pid >= 0) {
-			if (pid > 0)
-				c->in_cgroup = true;
+			c->in_cgroup = true; /* in the parent and in the child */
 			return pid;
 		}
 		/* An older kernel or a seccomp'd caller: fall back to clone. */
@@ -600,7 +604,8 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 		ward_cgroup_resources_free(res);
 		if (r < 0)
 			return ward_error_wrap(err, "cgroup");
-	} else if (!c->in_cgroup && (r = ward_cgroup_enter(c->cgroup, c->pid, err)) < 0) {
+	} else if (!c->in_cgroup && !c->self_attach &&
+		   (r = ward_cgroup_enter(c->cgroup, c->pid, err)) < 0) {
 		return ward_error_wrap(err, "cgroup");
 	}
 	ward_log_write(&c->rt->log, WARD_LOG_DEBUG, "create '%s': in its cgroup", c->o->id);
@@ -735,7 +740,7 @@ ward_container_create_internal(const struct ward_runtime *rt, const struct ward_
 			       int console_fd, pid_t *ret_pid, struct ward_error **err)
 {
 	struct create_ctx c = {.rt = rt, .o = o, .state_dirfd = -1, .state_rwfd = -1,
-			       .console_fd = console_fd, .sync = {-1, -1}};
+			       .console_fd = console_fd, .sync = {-1, -1}, .attach = {.v2 = -1}};
 	_cleanup_close_ int bundle_fd = -1;
 	int r;
 
@@ -761,9 +766,15 @@ ward_container_create_internal(const struct ward_runtime *rt, const struct ward_
 	}
 	ward_log_write(&rt->log, WARD_LOG_DEBUG, "create '%s': bundle %s, rootfs %s", o->id,
 		       c.bundle, c.rootfs);
-	if (cgroup_v2_only() && (r = precreate_cgroup(&c, err)) < 0)
+	if ((r = precreate_cgroup(&c, err)) < 0)
 		goto out;
-	if ((r = spawn(&c, err)) < 0)
+	/* On v1 hierarchies a migration by pid waits for an RCU grace period;
+	 * init moving itself does not. Pure v2: born in the cgroup instead. */
+	c.self_attach = !cgroup_v2_only() && ward_cgroup_attach_open(c.cgroup, &c.attach, NULL) == 0;
+	r = spawn(&c, err);
+	if (c.self_attach)
+		ward_cgroup_attach_close(&c.attach); /* init has its own copies */
+	if (r < 0)
 		goto out;
 	ward_log_write(&rt->log, WARD_LOG_DEBUG, "create '%s': container process %d", o->id,
 		       (int)c.pid);

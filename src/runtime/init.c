@@ -260,6 +260,8 @@ init_setup(struct ward_init_args *a, char **ret_path, pid_t *ret_host_pid,
 	_cleanup_free_ char *state = NULL;
 	int r;
 
+	if (a->attach && (r = ward_cgroup_attach_self(a->attach, a->born_in_v2, err)) < 0)
+		return r;
 	r = ward_sync_expect(a->sync_fd, WARD_SYNC_GO, &msg, NULL, "runtime", err);
 	if (r < 0)
 		return r;

@@ -155,6 +155,9 @@ struct ward_init_args {
 	unsigned preserve_fds;
 	bool new_userns;
 	bool in_cgroup;   /* the runtime said WARD_SYNC_CGROUP_DONE */
+	/* Set: the cgroup exists and init moves itself in (see above). */
+	struct ward_cgroup_attach *attach;
+	bool born_in_v2;  /* clone3 CLONE_INTO_CGROUP put it in the cgroup2 one */
 };
 __attribute__((noreturn)) void ward_init_main(struct ward_init_args *a);
 /* The last steps shared by init and exec: attributes, identity, seccomp, fds,

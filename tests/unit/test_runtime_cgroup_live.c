@@ -976,6 +976,59 @@ test_live_v2_layout_on_unified_hierarchy(void **state)
 	assert_false(dir_exists(f->cg->h[0].path));
 }
 
+/* Every line of /proc/self/cgroup names the cgroup at want. */
+static bool
+self_in_cgroup(const char *want)
+{
+	char buf[4096];
+	int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char *path = strchr(line, ':');
+		path = path ? strchr(path + 1, ':') : NULL;
+		if (!path || strcmp(path + 1, want) != 0)
+			return false;
+	}
+	return true;
+}
+
+static void
+test_live_process_attaches_itself_in_every_hierarchy(void **state)
+{
+	struct fixture *f = *state;
+	struct ward_error *err = NULL;
+	struct ward_cgroup_attach a;
+	int status;
+	pid_t pid;
+
+	need_root(f);
+	assert_int_equal(ward_cgroup_create(f->name, "x", NULL, 0, &f->cg, &err), 0);
+	assert_int_equal(ward_cgroup_attach_open(f->cg, &a, &err), 0);
+	assert_int_equal(a.n_v1 + (a.v2 >= 0), f->cg->n);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ward_error *cerr = NULL;
+		if (ward_cgroup_attach_self(&a, false, &cerr) < 0)
+			_exit(2);
+		_exit(self_in_cgroup(f->name) && a.n_v1 == 0 && a.v2 < 0 ? 0 : 1);
+	}
+	ward_cgroup_attach_close(&a);
+	assert_int_equal(a.v2, -1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* The test process itself never moved. */
+	assert_false(self_in_cgroup(f->name));
+	assert_int_equal(ward_cgroup_destroy(f->cg, &err), 0);
+}
+
 int
 main(void)
 {
@@ -983,6 +1036,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_live_create_sets_limits_and_moves_the_process,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_default_path_is_ward_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_process_attaches_itself_in_every_hierarchy,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_relative_path_is_below_own_cgroup, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_live_destroy_removes_nested_cgroups, setup,
