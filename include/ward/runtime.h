@@ -140,6 +140,11 @@ WARD_PUBLIC int ward_procattr_apply_privileged(const struct ward_procattr *p,
 /* In the container, last before seccomp and execve: additionalGids, gid, uid,
  * umask, then the capability sets (bounding, effective, permitted,
  * inheritable, ambient) and no_new_privs. */
+/* The capabilities the process asks for can be granted by this process (it
+ * holds every permitted one; every new inheritable one is in the bounding
+ * set). In a new user namespace the answer is there, not here. */
+WARD_PUBLIC int ward_procattr_check_caps(const struct ward_procattr *p,
+					 struct ward_error **err);
 WARD_PUBLIC int ward_procattr_apply_identity(const struct ward_procattr *p,
 					     struct ward_error **err);
 /* Capability names this build knows, for the features document. */

@@ -121,6 +121,12 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 		return ward_error_setk(err, WARD_E_DENIED, 0,
 				       "linux.namespaces: mount namespace '%s' is the runtime's own",
 				       s->ns[WARD_NS_MOUNT].path);
+	/* Fail at create, not when the process starts (crun fails in capset). */
+	if (!s->ns[WARD_NS_USER].enabled && s->process->attr) {
+		int r = ward_procattr_check_caps(s->process->attr, err);
+		if (r < 0)
+			return r;
+	}
 	if (s->process->terminal && !c->o->console_socket && c->console_fd < 0)
 		return ward_error_set(err, EINVAL,
 				      "process.terminal is true: --console-socket is required "

@@ -1001,6 +1001,12 @@ check_caps_reachable(const struct ward_procattr *p, struct ward_error **err)
 	return 0;
 }
 
+int
+ward_procattr_check_caps(const struct ward_procattr *p, struct ward_error **err)
+{
+	return check_caps_reachable(p, err);
+}
+
 static int
 drop_bounding(const struct ward_procattr *p, struct ward_error **err)
 {

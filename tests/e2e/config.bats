@@ -186,6 +186,20 @@ teardown() {
 	assert_equal "$output" $'512\n0\n777' limits
 }
 
+@test "capabilities: one the runtime does not hold fails create, naming it, and leaves nothing" {
+	local capeff
+	capeff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
+	(((0x$capeff >> 24) & 1)) && skip "the runtime holds CAP_SYS_RESOURCE"
+	update_config '.process.capabilities.permitted += ["CAP_SYS_RESOURCE"] |
+		.process.capabilities.bounding += ["CAP_SYS_RESOURCE"]'
+	set_sh true
+	snapshot_host
+	try_create
+	assert_failure
+	assert_ward_error CAP_SYS_RESOURCE
+	assert_nothing_left
+}
+
 @test "rlimits: a hard limit above the runtime's own fails without CAP_SYS_RESOURCE" {
 	local hard
 	hard=$(ulimit -Hn)
