@@ -115,12 +115,18 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 {
 	const struct ward_spec *s = c->spec;
 
-	if (!s->process)
-		return ward_error_set(err, EINVAL, "process: required to create a container");
 	if (s->ns[WARD_NS_MOUNT].path && same_namespace(s->ns[WARD_NS_MOUNT].path, "mnt"))
 		return ward_error_setk(err, WARD_E_DENIED, 0,
 				       "linux.namespaces: mount namespace '%s' is the runtime's own",
 				       s->ns[WARD_NS_MOUNT].path);
+	/* The spec allows a container without a process: it is made, and
+	 * `start` fails (as the spec says it must). */
+	if (!s->process) {
+		if (c->o->console_socket)
+			return ward_error_set(err, EINVAL,
+					      "--console-socket given but config.json has no process");
+		return 0;
+	}
 	/* Fail at create, not when the process starts (crun fails in capset). */
 	if (!s->ns[WARD_NS_USER].enabled && s->process->attr) {
 		int r = ward_procattr_check_caps(s->process->attr, err);
@@ -528,7 +534,8 @@ save_state(struct create_ctx *c, struct ward_error **err)
 	struct ward_state st = {.id = (char *)c->o->id, .pid = c->pid, .bundle = c->bundle,
 				.rootfs = c->rootfs, .created = created, .owner = "",
 				.annotations = c->spec->annotations, .cgroup = c->cgroup,
-				.rootfs_mount_id = c->rootfs_mount_id, .dirfd = c->state_dirfd};
+				.rootfs_mount_id = c->rootfs_mount_id, .no_process = !c->spec->process,
+				.dirfd = c->state_dirfd};
 
 	if (ward_proc_start_time(c->pid, &st.start_time) < 0)
 		return ward_error_set(err, ESRCH, "the container process exited during setup");
@@ -598,7 +605,7 @@ drive_setup(struct create_ctx *c, struct ward_error **err)
 	/* GO first: the process builds its filesystem while we place it. */
 	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_GO, c->pid, -1)) < 0)
 		return ward_error_set(err, -r, "signal the container process");
-	if (c->spec->process->attr &&
+	if (c->spec->process && c->spec->process->attr &&
 	    (r = ward_procattr_apply_oom_score_adj(c->spec->process->attr, c->pid, err)) < 0)
 		return r;
 	if (!c->cgroup) {
@@ -901,6 +908,12 @@ ward_container_start(const struct ward_runtime *rt, const char *id, struct ward_
 				       ward_status_name(status));
 	if ((pidfd = ward_state_pidfd(st, err)) < 0 || (dfd = reopen_dir(st->dirfd, err)) < 0)
 		return ward_error_wrap(err, "start '%s'", id);
+	if (st->no_process) {
+		/* Nothing to run: the waiting init goes, the container is stopped. */
+		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		return ward_error_setk(err, WARD_E_INVALID, 0,
+				       "start '%s': config.json has no process to start", id);
+	}
 	fifo = openat(dfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fifo < 0)
 		return ward_error_set(err, errno, "start '%s': open exec.fifo", id);

@@ -298,6 +298,8 @@ init_setup(struct ward_init_args *a, char **ret_path, pid_t *ret_host_pid,
 	if ((r = ward_mounts_pivot(&m, a->no_pivot, err)) < 0 || (r = ward_sysctl_apply(s, err)) < 0 ||
 	    (r = ward_mounts_finish(&m, err)) < 0)
 		goto out;
+	if (!a->process)
+		goto out; /* made, never started: `start` refuses it */
 	if (a->process->terminal &&
 	    (r = ward_terminal_setup(a->console_fd, a->process->console_height,
 				     a->process->console_width, err)) < 0)
@@ -368,6 +370,10 @@ ward_init_main(struct ward_init_args *a)
 	fifo = wait_for_start(a->state_dirfd, &err);
 	if (fifo < 0)
 		goto fail;
+	if (!a->process) {
+		ward_error_set(&err, EINVAL, "config.json has no process to start");
+		goto fail;
+	}
 	(void)close(a->state_dirfd);
 	if (a->spec->hooks[WARD_HOOK_START_CONTAINER].n) {
 		state = build_state(a, host_pid, "running");

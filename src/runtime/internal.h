@@ -65,6 +65,7 @@ struct ward_state {
 	/* Without a mount namespace: the id of the mount at rootfs before
 	 * create, so delete can detach what init stacked there; else 0. */
 	uint64_t rootfs_mount_id;
+	bool no_process;               /* config.json has none: start must fail */
 	int dirfd;                     /* the state directory, O_PATH */
 };
 

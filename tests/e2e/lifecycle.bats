@@ -147,6 +147,20 @@ LONG_RUNNING='trap "echo TERM > /tmp/sig; exit 0" TERM; echo ready > /tmp/ready;
 	assert_equal "$(cat "$E2E_TMP/rel.pid")" "$(container_pid)" "pid file"
 }
 
+@test "start: a config without a process is created, start fails naming it, nothing is left" {
+	is_ward || skip "runc and crun refuse a config without a process already at create"
+	update_config 'del(.process)'
+	snapshot_host
+	create_container
+	assert_equal "$(state_field "$ID" .status)" created status
+	run --separate-stderr rt start "$ID"
+	assert_failure
+	assert_ward_error "no process"
+	wait_for_state "$ID" stopped
+	rt delete "$ID"
+	assert_nothing_left
+}
+
 @test "start: starting a running container fails" {
 	set_sh "$LONG_RUNNING"
 	start_container
