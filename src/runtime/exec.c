@@ -5,9 +5,13 @@
  * the process itself (a pid namespace applies to children only). The helper
  * is not dumpable, so the container cannot reach into it while it carries
  * the runtime's memory (CVE-2019-5736 is closed by the memfd re-exec too).
+ * The process is born in the container's cgroup2 directory where it can be
+ * (clone3 CLONE_INTO_CGROUP, before the cgroup namespace is joined) and moves
+ * itself into the v1 ones: no migration by pid, no RCU grace period.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +31,11 @@ struct exec_ctx {
 	int console_fd;
 	int master_sock; /* receives the pty master for a foreground -t */
 	int sync[2];
+	struct ward_cgroup_attach attach; /* valid when self_attach */
+	bool self_attach;
+	int cgroup_fd;                    /* cgroup2 directory for clone3, or -1 */
+	bool born_in_v2;
+	bool join_cgroupns;
 };
 
 /* The namespaces the container has that we are not in. */
@@ -63,6 +72,14 @@ exec_process(struct exec_ctx *c)
 
 	if (ward_sync_expect(c->sync[1], WARD_SYNC_GO, &m, NULL, "runtime", &err) < 0)
 		_exit(126);
+	if (c->self_attach && ward_cgroup_attach_self(&c->attach, c->born_in_v2, &err) < 0)
+		goto fail;
+	/* Joined last: cgroup2 checks a migration against the cgroup namespace. */
+	if (c->join_cgroupns && setns(c->pidfd, CLONE_NEWCGROUP) < 0) {
+		ward_error_set(&err, errno, "join the cgroup namespace of container '%s'",
+			       c->o->id);
+		goto fail;
+	}
 	if (p->terminal && ward_terminal_setup(c->console_fd, p->console_height,
 					       p->console_width, &err) < 0)
 		goto fail;
@@ -76,6 +93,25 @@ exec_process(struct exec_ctx *c)
 fail:
 	(void)ward_sync_send_error(c->sync[1], err);
 	_exit(err && err->kind == WARD_E_NOTFOUND ? 127 : 126);
+}
+
+/* fork, born in the cgroup2 directory when there is one and we may. */
+static pid_t
+fork_in_cgroup(struct exec_ctx *c)
+{
+	if (c->cgroup_fd >= 0) {
+		struct clone_args args = {.flags = CLONE_INTO_CGROUP,
+					  .exit_signal = SIGCHLD,
+					  .cgroup = (uint64_t)c->cgroup_fd};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+
+		if (pid >= 0) {
+			c->born_in_v2 = true; /* in the child; the parent exits */
+			return pid;
+		}
+		/* e.g. a joined user namespace: no write access as that user */
+	}
+	return fork();
 }
 
 static int
@@ -102,6 +138,10 @@ exec_helper(struct exec_ctx *c, int ns_flags)
 	(void)close(c->sync[0]);
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	(void)prctl(PR_SET_DUMPABLE, 0);
+	/* The cgroup namespace is joined by the process itself, after it
+	 * entered its cgroups (see exec_process). */
+	c->join_cgroupns = (ns_flags & CLONE_NEWCGROUP) != 0;
+	ns_flags &= ~CLONE_NEWCGROUP;
 	if (ns_flags && setns(c->pidfd, ns_flags) < 0) {
 		ward_error_set(&err, errno, "join the namespaces of container '%s'", c->o->id);
 		(void)ward_sync_send_error(c->sync[1], err);
@@ -113,7 +153,7 @@ exec_helper(struct exec_ctx *c, int ns_flags)
 		(void)ward_sync_send_error(c->sync[1], err);
 		_exit(1);
 	}
-	pid = fork();
+	pid = fork_in_cgroup(c);
 	if (pid < 0) {
 		ward_error_set(&err, errno, "fork in the container");
 		(void)ward_sync_send_error(c->sync[1], err);
@@ -204,6 +244,10 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 		return ward_error_set(err, errno, "socketpair");
 	if (!c->o->detach)
 		(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if (c->st->cgroup) {
+		c->self_attach = ward_cgroup_attach_open(c->st->cgroup, &c->attach, NULL) == 0;
+		c->cgroup_fd = ward_cgroup_clone_fd(c->st->cgroup, NULL);
+	}
 	helper = fork();
 	if (helper < 0)
 		return ward_error_set(err, errno, "fork");
@@ -211,6 +255,12 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 		exec_helper(c, ns_flags);
 	(void)close(c->sync[1]);
 	c->sync[1] = -1;
+	if (c->self_attach) /* the process has its own copies */
+		ward_cgroup_attach_close(&c->attach);
+	if (c->cgroup_fd >= 0) {
+		(void)close(c->cgroup_fd);
+		c->cgroup_fd = -1;
+	}
 	if (c->master_sock >= 0) {
 		(void)close(c->console_fd);
 		c->console_fd = -1;
@@ -220,7 +270,7 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 	if (r < 0)
 		return r;
 	pid = m.pid;
-	if (c->st->cgroup && (r = ward_cgroup_enter(c->st->cgroup, pid, err)) < 0)
+	if (c->st->cgroup && !c->self_attach && (r = ward_cgroup_enter(c->st->cgroup, pid, err)) < 0)
 		goto kill;
 	if (c->o->pid_file && (r = ward_write_pid_file(c->o->pid_file, pid, err)) < 0)
 		goto kill;
@@ -255,7 +305,7 @@ ward_container_exec(const struct ward_runtime *rt, const struct ward_exec_opts *
 		    int *ret_status, struct ward_error **err)
 {
 	struct exec_ctx c = {.o = o, .pidfd = -1, .console_fd = -1, .master_sock = -1,
-			     .sync = {-1, -1}};
+			     .sync = {-1, -1}, .attach = {.v2 = -1}, .cgroup_fd = -1};
 	sigset_t old;
 	int r;
 

@@ -309,6 +309,33 @@ teardown() {
 	assert_nothing_left
 }
 
+@test "namespaces: exec in a user and cgroup namespace joins both and every cgroup of the container" {
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces disabled"
+	add_namespace user
+	add_namespace cgroup
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
+		.mounts = [.mounts[] | select(.destination != "/sys/fs/cgroup")]'
+	chown -R 200000:200000 "$ROOTFS"
+	chmod o+x "$BATS_RUN_TMPDIR" "$E2E_TMP" "$BUNDLE"
+	defer "chmod o-x '$BATS_RUN_TMPDIR'"
+	set_sh 'sleep 30'
+	start_container
+	local pid
+	pid=$(container_pid)
+	run --separate-stderr rt exec "$ID" sh -c 'readlink /proc/self/ns/user; readlink /proc/self/ns/cgroup; cat /proc/self/cgroup'
+	assert_success
+	assert_equal "${lines[0]}" "$(readlink /proc/$pid/ns/user)" "user namespace"
+	assert_equal "${lines[1]}" "$(readlink /proc/$pid/ns/cgroup)" "cgroup namespace"
+	# Seen from its cgroup namespace, a process in the container's cgroup is at
+	# "/" in every hierarchy ("/.." when it is outside).
+	local l
+	for l in "${lines[@]:2}"; do
+		[[ "$l" == *:/ ]] || fail "exec'd process outside the container's cgroup: $l"
+	done
+	[ "${#lines[@]}" -gt 2 ] || fail "no cgroup lines: $output"
+}
+
 @test "namespaces: join a network namespace by path" {
 	require_cmd ip
 	local name=${ID:0:40}
