@@ -12,6 +12,23 @@ teardown() {
 	common_teardown
 }
 
+# use_mapped_user_namespace: a new user namespace whose root is host uid 200000
+# (65536 ids), without the cgroup mount (a mapped root may not mount it).
+use_mapped_user_namespace() {
+	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces disabled"
+	add_namespace user
+	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
+		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
+		.mounts = [.mounts[] | select(.destination != "/sys/fs/cgroup")]'
+	# The container's root is host uid 200000: let it own its rootfs, like a
+	# rootless image unpacked for that range.
+	chown -R 200000:200000 "$ROOTFS"
+	# bats makes its run directory 0700; the mapped root must traverse it to reach
+	# the rootfs (it has no capability over host-root-owned inodes).
+	chmod o+x "$BATS_RUN_TMPDIR" "$E2E_TMP" "$BUNDLE"
+	defer "chmod o-x '$BATS_RUN_TMPDIR'"
+}
+
 @test "process.args: arguments reach the process exactly (spaces, empty strings)" {
 	set_args sh -c 'printf "[%s]" "$@"' argv0 'a b' '' c '--flag' '$HOME'
 	rt_run
@@ -310,15 +327,8 @@ teardown() {
 }
 
 @test "namespaces: exec in a user and cgroup namespace joins both and every cgroup of the container" {
-	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces disabled"
-	add_namespace user
+	use_mapped_user_namespace
 	add_namespace cgroup
-	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
-		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
-		.mounts = [.mounts[] | select(.destination != "/sys/fs/cgroup")]'
-	chown -R 200000:200000 "$ROOTFS"
-	chmod o+x "$BATS_RUN_TMPDIR" "$E2E_TMP" "$BUNDLE"
-	defer "chmod o-x '$BATS_RUN_TMPDIR'"
 	set_sh 'sleep 30'
 	start_container
 	local pid
@@ -370,18 +380,7 @@ teardown() {
 }
 
 @test "namespaces: user namespace applies uidMappings and gidMappings" {
-	[ "$(cat /proc/sys/user/max_user_namespaces)" -gt 0 ] || skip "user namespaces disabled"
-	add_namespace user
-	update_config '.linux.uidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
-		.linux.gidMappings = [{containerID: 0, hostID: 200000, size: 65536}] |
-		.mounts = [.mounts[] | select(.destination != "/sys/fs/cgroup")]'
-	# The container's root is host uid 200000: let it own its rootfs, like a
-	# rootless image unpacked for that range.
-	chown -R 200000:200000 "$ROOTFS"
-	# bats makes its run directory 0700; the mapped root must traverse it to reach
-	# the rootfs (it has no capability over host-root-owned inodes).
-	chmod o+x "$BATS_RUN_TMPDIR" "$E2E_TMP" "$BUNDLE"
-	defer "chmod o-x '$BATS_RUN_TMPDIR'"
+	use_mapped_user_namespace
 	set_sh 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c %u /bin/busybox'
 	rt_run
 	assert_success
