@@ -41,7 +41,8 @@ struct create_ctx {
 	/* v1 and hybrid hosts: init moves itself into the made cgroup. */
 	struct ward_cgroup_attach attach;
 	bool self_attach;
-	uint64_t rootfs_mount_id; /* no mount namespace: the mount at rootfs before */
+	bool host_mountns;  /* no mount namespace of its own (see note_host_mountns) */
+	uint64_t rootfs_mount_id; /* host_mountns: the mount at rootfs before */
 };
 
 static void
@@ -97,11 +98,15 @@ same_namespace(const char *path, const char *proc_name)
 static int
 note_host_mountns(struct create_ctx *c, struct ward_error **err)
 {
-	if (c->spec->ns[WARD_NS_MOUNT].enabled)
+	const struct ward_spec_namespace *mnt = &c->spec->ns[WARD_NS_MOUNT];
+
+	/* Joining our own mount namespace by path is the same as none. */
+	c->host_mountns = !mnt->enabled || (mnt->path && same_namespace(mnt->path, "mnt"));
+	if (!c->host_mountns)
 		return 0;
 	ward_log_write(&c->rt->log, WARD_LOG_WARNING,
-		       "linux.namespaces has no mount namespace: container '%s' shares the "
-		       "runtime's mount table and is only chroot'ed into '%s'",
+		       "linux.namespaces: container '%s' shares the runtime's mount namespace "
+		       "(none, or the runtime's own): it is only chroot'ed into '%s'",
 		       c->o->id, c->rootfs);
 	c->rootfs_mount_id = ward_mount_id_at(c->rootfs);
 	if (!c->rootfs_mount_id)
@@ -115,10 +120,6 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 {
 	const struct ward_spec *s = c->spec;
 
-	if (s->ns[WARD_NS_MOUNT].path && same_namespace(s->ns[WARD_NS_MOUNT].path, "mnt"))
-		return ward_error_setk(err, WARD_E_DENIED, 0,
-				       "linux.namespaces: mount namespace '%s' is the runtime's own",
-				       s->ns[WARD_NS_MOUNT].path);
 	/* The spec allows a container without a process: it is made, and
 	 * `start` fails (as the spec says it must). */
 	if (!s->process) {
@@ -330,6 +331,7 @@ run_init(struct create_ctx *c)
 		.no_new_keyring = c->o->no_new_keyring,
 		.preserve_fds = c->o->preserve_fds,
 		.new_userns = c->spec->ns[WARD_NS_USER].enabled && !c->spec->ns[WARD_NS_USER].path,
+		.host_mountns = c->host_mountns,
 		.attach = c->self_attach ? &c->attach : NULL,
 		.born_in_v2 = c->in_cgroup,
 	};

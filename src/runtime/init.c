@@ -255,7 +255,7 @@ init_setup(struct ward_init_args *a, char **ret_path, pid_t *ret_host_pid,
 	struct ward_mount_ctx m = {.spec = s, .rootfs = a->rootfs, .rootfs_fd = -1,
 				   .in_userns = a->new_userns || s->ns[WARD_NS_USER].enabled,
 				   .new_cgroupns = s->ns[WARD_NS_CGROUP].enabled,
-				   .host_mountns = !s->ns[WARD_NS_MOUNT].enabled};
+				   .host_mountns = a->host_mountns};
 	struct ward_sync_msg msg;
 	_cleanup_free_ char *state = NULL;
 	int r;

@@ -156,6 +156,7 @@ struct ward_init_args {
 	unsigned preserve_fds;
 	bool new_userns;
 	bool in_cgroup;   /* the runtime said WARD_SYNC_CGROUP_DONE */
+	bool host_mountns; /* the runtime's mount namespace: chroot, never pivot */
 	/* Set: the cgroup exists and init moves itself in (see above). */
 	struct ward_cgroup_attach *attach;
 	bool born_in_v2;  /* clone3 CLONE_INTO_CGROUP put it in the cgroup2 one */

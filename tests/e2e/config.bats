@@ -295,7 +295,7 @@ use_mapped_user_namespace() {
 	rt --log "$E2E_TMP/log" create --bundle "$BUNDLE" "$ID" </dev/null >"$CTR_STDOUT" 2>"$CTR_STDERR" ||
 		fail "create: $(cat "$CTR_STDERR")"
 	if is_ward; then
-		grep -q "warning.*no mount namespace" "$E2E_TMP/log" ||
+		grep -q "warning.*shares the runtime's mount namespace" "$E2E_TMP/log" ||
 			fail "no warning about the shared mount table: $(cat "$E2E_TMP/log")"
 	fi
 	rt start "$ID"
@@ -313,6 +313,18 @@ use_mapped_user_namespace() {
 		"mount namespace and root of the process"
 	is_ward || return 0
 	assert_equal "$(mounts_under "$ROOTFS")" "" "mounts left under the rootfs after delete"
+}
+
+@test "namespaces: joining the runtime's own mount namespace by path is the same as none" {
+	remove_namespace mount
+	add_namespace mount "/proc/$$/ns/mnt"
+	echo in-the-rootfs >"$ROOTFS/ward-marker"
+	set_sh 'readlink /proc/self/ns/mnt; cat /ward-marker'
+	rt_run
+	assert_success
+	assert_equal "$output" "$(readlink /proc/self/ns/mnt)"$'\n'in-the-rootfs "namespace and root"
+	is_ward || return 0
+	assert_equal "$(mounts_under "$ROOTFS")" "" "mounts left under the rootfs"
 }
 
 @test "namespaces: no mount namespace: a failed create leaves no mount behind" {
