@@ -41,6 +41,7 @@ struct create_ctx {
 	/* v1 and hybrid hosts: init moves itself into the made cgroup. */
 	struct ward_cgroup_attach attach;
 	bool self_attach;
+	bool v2_only;       /* the host has only cgroup2 */
 	bool host_mountns;  /* no mount namespace of its own (see note_host_mountns) */
 	uint64_t rootfs_mount_id; /* host_mountns: the mount at rootfs before */
 };
@@ -419,7 +420,10 @@ static pid_t
 clone_child(struct create_ctx *c)
 {
 	struct clone_args args = {.flags = (uint64_t)clone_flags(c->spec), .exit_signal = SIGCHLD};
-	_cleanup_close_ int cgfd = c->cgroup ? ward_cgroup_clone_fd(c->cgroup, NULL) : -1;
+	/* Born in the cgroup2 directory only when that is the whole story: on
+	 * v1 and hybrid hosts init must also move itself into the v1 ones. */
+	bool into = c->cgroup && (c->v2_only || c->self_attach);
+	_cleanup_close_ int cgfd = into ? ward_cgroup_clone_fd(c->cgroup, NULL) : -1;
 	pid_t pid;
 
 	if (cgfd >= 0) {
@@ -785,7 +789,8 @@ ward_container_create_internal(const struct ward_runtime *rt, const struct ward_
 		goto out;
 	/* On v1 hierarchies a migration by pid waits for an RCU grace period;
 	 * init moving itself does not. Pure v2: born in the cgroup instead. */
-	c.self_attach = !cgroup_v2_only() && ward_cgroup_attach_open(c.cgroup, &c.attach, NULL) == 0;
+	c.v2_only = cgroup_v2_only();
+	c.self_attach = !c.v2_only && ward_cgroup_attach_open(c.cgroup, &c.attach, NULL) == 0;
 	r = spawn(&c, err);
 	if (c.self_attach)
 		ward_cgroup_attach_close(&c.attach); /* init has its own copies */
