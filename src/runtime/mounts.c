@@ -347,12 +347,37 @@ own_cgroup_path(const struct cgroup_hier *h, char *out, size_t size)
 	return -ENOENT;
 }
 
+/* Without a cgroup namespace: bind only the container's own subtree of the
+ * host's hierarchy h onto dirfd/name (the O_PATH fd is that directory). */
+static int
+bind_own_cgroup(int dirfd, const char *name, int fd, const char *dest,
+		const struct cgroup_hier *h, unsigned long flags, struct ward_error **err)
+{
+	char sub[PATH_MAX], target[32], src[PATH_MAX * 2];
+
+	if (own_cgroup_path(h, sub, sizeof(sub)) < 0)
+		snprintf(sub, sizeof(sub), "/");
+	snprintf(src, sizeof(src), "%s%s", h->mountpoint, sub);
+	fd_path(target, fd);
+	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return ward_error_set(err, errno, "bind cgroup '%s' at %s", src, dest);
+	if (flags & MS_RDONLY) {
+		/* Reopened: fd is the directory under the new mount. */
+		_cleanup_close_ int mfd = ward_fs_open_in_root(dirfd, name, O_PATH, 0, err);
+		if (mfd < 0)
+			return mfd;
+		fd_path(target, mfd);
+		return remount_bind(target, flags | MS_RDONLY, dest, err);
+	}
+	return 0;
+}
+
 static int
 mount_cgroup_hierarchy(struct ward_mount_ctx *m, int basefd, const char *dest,
 		       const struct cgroup_hier *h, unsigned long flags, struct ward_error **err)
 {
 	const char *name = strrchr(h->mountpoint, '/') + 1;
-	char sub[PATH_MAX], target[32], src[PATH_MAX * 2];
+	char target[32];
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -372,20 +397,7 @@ mount_cgroup_hierarchy(struct ward_mount_ctx *m, int basefd, const char *dest,
 					      name);
 		return 0;
 	}
-	/* Without one, bind only the container's own subtree of the host's. */
-	if (own_cgroup_path(h, sub, sizeof(sub)) < 0)
-		snprintf(sub, sizeof(sub), "/");
-	snprintf(src, sizeof(src), "%s%s", h->mountpoint, sub);
-	if (mount(src, target, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return ward_error_set(err, errno, "bind cgroup '%s' at %s/%s", src, dest, name);
-	if (flags & MS_RDONLY) {
-		_cleanup_close_ int mfd = ward_fs_open_in_root(basefd, name, O_PATH, 0, err);
-		if (mfd < 0)
-			return mfd;
-		fd_path(target, mfd);
-		return remount_bind(target, flags | MS_RDONLY, dest, err);
-	}
-	return 0;
+	return bind_own_cgroup(basefd, name, fd, dest, h, flags, err);
 }
 
 static int
@@ -414,7 +426,9 @@ mount_cgroupfs(struct ward_mount_ctx *m, const struct ward_mount *mt, struct war
 						      mt->destination);
 			return 0;
 		}
-		return mount_cgroup_hierarchy(m, fd, mt->destination, &hier[0], flags, err);
+		/* The container's own cgroup directory is the whole mount. */
+		return bind_own_cgroup(m->rootfs_fd, mt->destination, fd, mt->destination,
+				       &hier[0], flags, err);
 	}
 	/* v1 or hybrid: a tmpfs holding one directory per hierarchy. */
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)

@@ -238,3 +238,43 @@ cg_file() {
 	rt delete --force "$ID"
 	[ ! -d "$d" ] || fail "cgroup $d left after delete --force"
 }
+
+# in_pure_v2 CMD...: run CMD in a private mount namespace whose /sys/fs/cgroup is a
+# lone cgroup2 mount, which is what the runtime sees on a pure cgroup v2 host.
+in_pure_v2() {
+	unshare -m sh -c 'umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup
+		mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' in_pure_v2 "$@"
+}
+
+@test "pure cgroup v2, no cgroup namespace: /sys/fs/cgroup is the container's own cgroup, read-only" {
+	is_ward || skip "crun and runc see the host's layout through their own wrapper"
+	grep -q cgroup2 /proc/filesystems || skip "no cgroup2"
+	remove_namespace cgroup
+	set_sh 'cat /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; touch /sys/fs/cgroup/x 2>&1'
+	run --separate-stderr in_pure_v2 "$OCI_RUNTIME" --root "$E2E_STATE" run --bundle "$BUNDLE" "$ID"
+	# touch fails: a read-only mount.
+	assert_output_contains "Read-only file system"
+	local line
+	line=$(grep " /sys/fs/cgroup " <<<"$output")
+	[[ "$line" == *" ro,"* && "$line" == *cgroup2* ]] || fail "cgroup mount: $line"
+	# Bound from the container's own cgroup, the one the process is in.
+	local own
+	own=$(sed -n 's/^0:://p' <<<"$output")
+	[ -n "$own" ] && [ "$own" != / ] || fail "not in its own cgroup: $output"
+	[[ "$(awk '{print $4}' <<<"$line")" == "$own" ]] || fail "mount root is not $own: $line"
+}
+
+@test "pure cgroup v2, cgroup namespace: /sys/fs/cgroup is a cgroup2 mount rooted at the container" {
+	is_ward || skip "crun and runc see the host's layout through their own wrapper"
+	grep -q cgroup2 /proc/filesystems || skip "no cgroup2"
+	remove_namespace cgroup
+	add_namespace cgroup
+	set_sh 'cat /proc/self/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo'
+	run --separate-stderr in_pure_v2 "$OCI_RUNTIME" --root "$E2E_STATE" run --bundle "$BUNDLE" "$ID"
+	assert_success
+	assert_output_contains "0::/"
+	local line
+	line=$(grep " /sys/fs/cgroup " <<<"$output")
+	[[ "$(awk '{print $4}' <<<"$line")" == / && "$line" == *cgroup2* ]] ||
+		fail "cgroup mount: $line"
+}
