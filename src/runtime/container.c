@@ -125,8 +125,8 @@ validate_for_create(struct create_ctx *c, struct ward_error **err)
 	 * `start` fails (as the spec says it must). */
 	if (!s->process) {
 		if (c->o->console_socket)
-			return ward_error_set(err, EINVAL,
-					      "--console-socket given but config.json has no process");
+			return ward_error_set(err, EINVAL, "--console-socket given but "
+							  "config.json has no process");
 		return 0;
 	}
 	/* Fail at create, not when the process starts (crun fails in capset). */
@@ -540,8 +540,8 @@ save_state(struct create_ctx *c, struct ward_error **err)
 	struct ward_state st = {.id = (char *)c->o->id, .pid = c->pid, .bundle = c->bundle,
 				.rootfs = c->rootfs, .created = created, .owner = "",
 				.annotations = c->spec->annotations, .cgroup = c->cgroup,
-				.rootfs_mount_id = c->rootfs_mount_id, .no_process = !c->spec->process,
-				.dirfd = c->state_dirfd};
+				.rootfs_mount_id = c->rootfs_mount_id,
+				.no_process = !c->spec->process, .dirfd = c->state_dirfd};
 
 	if (ward_proc_start_time(c->pid, &st.start_time) < 0)
 		return ward_error_set(err, ESRCH, "the container process exited during setup");

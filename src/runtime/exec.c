@@ -270,7 +270,8 @@ do_exec(struct exec_ctx *c, int *ret_status, struct ward_error **err)
 	if (r < 0)
 		return r;
 	pid = m.pid;
-	if (c->st->cgroup && !c->self_attach && (r = ward_cgroup_enter(c->st->cgroup, pid, err)) < 0)
+	if (c->st->cgroup && !c->self_attach &&
+	    (r = ward_cgroup_enter(c->st->cgroup, pid, err)) < 0)
 		goto kill;
 	if (c->o->pid_file && (r = ward_write_pid_file(c->o->pid_file, pid, err)) < 0)
 		goto kill;

@@ -141,7 +141,8 @@ ward_state_load(const struct ward_runtime *rt, const char *id, struct ward_state
 	    ward_json_get_range(j, "state.json", "pid", 0, INT32_MAX, &pid, err) < 0 ||
 	    ward_json_get_range(j, "state.json", "pid_start_time", 0, INT64_MAX, &start, err) < 0 ||
 	    ward_json_get_object(j, "state.json", "cgroup", &cg, err) < 0 ||
-	    ward_json_get_uint64(j, "state.json", "rootfs_mount_id", &st->rootfs_mount_id, err) < 0 ||
+	    ward_json_get_uint64(j, "state.json", "rootfs_mount_id", &st->rootfs_mount_id,
+				 err) < 0 ||
 	    ward_json_get_bool(j, "state.json", "no_process", &st->no_process, err) < 0)
 		goto fail;
 	st->pid = (pid_t)pid;
@@ -183,7 +184,8 @@ ward_state_save(const struct ward_state *st, struct ward_error **err)
 	if (st->no_process)
 		json_object_set_new(j, "no_process", json_true());
 	if (st->rootfs_mount_id)
-		json_object_set_new(j, "rootfs_mount_id", json_integer((json_int_t)st->rootfs_mount_id));
+		json_object_set_new(j, "rootfs_mount_id",
+				    json_integer((json_int_t)st->rootfs_mount_id));
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (!text)

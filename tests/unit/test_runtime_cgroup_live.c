@@ -1036,8 +1036,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_live_create_sets_limits_and_moves_the_process,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_default_path_is_ward_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_live_process_attaches_itself_in_every_hierarchy,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_live_process_attaches_itself_in_every_hierarchy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_relative_path_is_below_own_cgroup, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_live_destroy_removes_nested_cgroups, setup,
