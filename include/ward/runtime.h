@@ -89,9 +89,9 @@ WARD_PUBLIC int ward_cgroup_enter(const struct ward_cgroup *cg, pid_t pid,
  * it by the runtime (the kernel checks the opener's credentials, so this
  * works in a user namespace too). A cgroup2 directory needs the
  * threadgroup lock: be born there (clone3 CLONE_INTO_CGROUP) instead. */
-#define WARD_CGROUP_ATTACH_MAX 32
+#define WARD_CGROUP_MAX_HIERARCHIES 32 /* v1 hierarchies + the unified one */
 struct ward_cgroup_attach {
-	int v1[WARD_CGROUP_ATTACH_MAX]; /* `tasks` of each v1 hierarchy */
+	int v1[WARD_CGROUP_MAX_HIERARCHIES]; /* `tasks` of each v1 hierarchy */
 	size_t n_v1;
 	int v2;                         /* cgroup.procs of the cgroup2 one, or -1 */
 };
@@ -137,14 +137,14 @@ WARD_PUBLIC int ward_procattr_apply_oom_score_adj(const struct ward_procattr *p,
 /* In the container, still privileged: rlimits, scheduler, ioPriority. */
 WARD_PUBLIC int ward_procattr_apply_privileged(const struct ward_procattr *p,
 					       struct ward_error **err);
-/* In the container, last before seccomp and execve: additionalGids, gid, uid,
- * umask, then the capability sets (bounding, effective, permitted,
- * inheritable, ambient) and no_new_privs. */
 /* The capabilities the process asks for can be granted by this process (it
  * holds every permitted one; every new inheritable one is in the bounding
  * set). In a new user namespace the answer is there, not here. */
 WARD_PUBLIC int ward_procattr_check_caps(const struct ward_procattr *p,
 					 struct ward_error **err);
+/* In the container, last before seccomp and execve: additionalGids, gid, uid,
+ * umask, then the capability sets (bounding, effective, permitted,
+ * inheritable, ambient) and no_new_privs. */
 WARD_PUBLIC int ward_procattr_apply_identity(const struct ward_procattr *p,
 					     struct ward_error **err);
 /* Capability names this build knows, for the features document. */

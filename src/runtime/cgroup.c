@@ -938,12 +938,7 @@ ward_cgroup_attach_open(const struct ward_cgroup *cg, struct ward_cgroup_attach 
 		const struct cgroup_hier *h = &cg->h[i];
 		int fd;
 
-		if (!h->v2 && a->n_v1 == WARD_CGROUP_ATTACH_MAX) {
-			ward_cgroup_attach_close(a);
-			return ward_error_set(err, E2BIG, "cgroup: more than %d hierarchies",
-					      WARD_CGROUP_ATTACH_MAX);
-		}
-		/* v1 "tasks": a thread moving itself there skips the global
+		/* cg->n <= CGROUP_MAX_HIERARCHIES, the size of a->v1. v1 "tasks": a thread moving itself there skips the global
 		 * threadgroup lock, and with it the RCU grace period. */
 		fd = open_attach_file(h->path, h->v2 ? "cgroup.procs" : "tasks", err);
 		if (fd < 0) {

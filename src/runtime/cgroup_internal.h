@@ -13,7 +13,7 @@
 #include <ward/runtime.h>
 
 /* ---- limits ------------------------------------------------------------- */
-#define CGROUP_MAX_HIERARCHIES 32  /* v1 hierarchies + the unified one */
+#define CGROUP_MAX_HIERARCHIES WARD_CGROUP_MAX_HIERARCHIES
 #define CGROUP_PATH_MAX 4096	   /* a cgroup directory, mount point included */
 #define CGROUP_MAX_DEPTH 64	   /* components in cgroupsPath */
 #define CGROUP_WALK_MAX_DEPTH 64   /* nested cgroups walked by pids/destroy */

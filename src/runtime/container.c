@@ -419,24 +419,32 @@ run_intermediate(struct create_ctx *c)
 static pid_t
 clone_child(struct create_ctx *c)
 {
-	struct clone_args args = {.flags = (uint64_t)clone_flags(c->spec), .exit_signal = SIGCHLD};
 	/* Born in the cgroup2 directory only when that is the whole story: on
 	 * v1 and hybrid hosts init must also move itself into the v1 ones. */
 	bool into = c->cgroup && (c->v2_only || c->self_attach);
 	_cleanup_close_ int cgfd = into ? ward_cgroup_clone_fd(c->cgroup, NULL) : -1;
-	pid_t pid;
 
-	if (cgfd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)cgfd;
-		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	/* in_cgroup is set in the parent and in the child */
+	return ward_clone_in_cgroup(clone_flags(c->spec), cgfd, &c->in_cgroup);
+}
+
+pid_t
+ward_clone_in_cgroup(unsigned long flags, int cgroup_fd, bool *ret_born)
+{
+	if (cgroup_fd >= 0) {
+		struct clone_args args = {.flags = flags | CLONE_INTO_CGROUP,
+					  .exit_signal = SIGCHLD,
+					  .cgroup = (uint64_t)cgroup_fd};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+
 		if (pid >= 0) {
-			c->in_cgroup = true; /* in the parent and in the child */
+			*ret_born = true;
 			return pid;
 		}
-		/* An older kernel or a seccomp'd caller: fall back to clone. */
+		/* An older kernel, a seccomp'd caller, or no write access to the
+		 * directory (a joined user namespace): plain clone. */
 	}
-	return (pid_t)syscall(SYS_clone, clone_flags(c->spec) | SIGCHLD, NULL, NULL, NULL, NULL);
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
 static int
@@ -603,30 +611,19 @@ static int
 drive_setup(struct create_ctx *c, struct ward_error **err)
 {
 	struct ward_sync_msg m;
-	struct ward_cgroup_resources *res = NULL;
 	int r;
 
 	if ((r = map_ids(c, err)) < 0)
 		return r;
-	/* GO first: the process builds its filesystem while we place it. */
+	/* GO first: the process builds its filesystem while we place it (when
+	 * it neither was born in its cgroup nor moves itself there). */
 	if ((r = ward_sync_send(c->sync[0], WARD_SYNC_GO, c->pid, -1)) < 0)
 		return ward_error_set(err, -r, "signal the container process");
 	if (c->spec->process && c->spec->process->attr &&
 	    (r = ward_procattr_apply_oom_score_adj(c->spec->process->attr, c->pid, err)) < 0)
 		return r;
-	if (!c->cgroup) {
-		r = effective_resources(c->config, c->config_len, &res, err);
-		if (r < 0)
-			return r;
-		r = ward_cgroup_create(c->spec->cgroups_path, c->o->id, res, c->pid, &c->cgroup,
-				       err);
-		ward_cgroup_resources_free(res);
-		if (r < 0)
-			return ward_error_wrap(err, "cgroup");
-	} else if (!c->in_cgroup && !c->self_attach &&
-		   (r = ward_cgroup_enter(c->cgroup, c->pid, err)) < 0) {
+	if (!c->in_cgroup && !c->self_attach && (r = ward_cgroup_enter(c->cgroup, c->pid, err)) < 0)
 		return ward_error_wrap(err, "cgroup");
-	}
 	ward_log_write(&c->rt->log, WARD_LOG_DEBUG, "create '%s': in its cgroup", c->o->id);
 	if ((r = save_state(c, err)) < 0)
 		return r;

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,25 +94,6 @@ fail:
 	_exit(err && err->kind == WARD_E_NOTFOUND ? 127 : 126);
 }
 
-/* fork, born in the cgroup2 directory when there is one and we may. */
-static pid_t
-fork_in_cgroup(struct exec_ctx *c)
-{
-	if (c->cgroup_fd >= 0) {
-		struct clone_args args = {.flags = CLONE_INTO_CGROUP,
-					  .exit_signal = SIGCHLD,
-					  .cgroup = (uint64_t)c->cgroup_fd};
-		pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-
-		if (pid >= 0) {
-			c->born_in_v2 = true; /* in the child; the parent exits */
-			return pid;
-		}
-		/* e.g. a joined user namespace: no write access as that user */
-	}
-	return fork();
-}
-
 static int
 enter_root_of(pid_t pid, struct ward_error **err)
 {
@@ -153,7 +133,7 @@ exec_helper(struct exec_ctx *c, int ns_flags)
 		(void)ward_sync_send_error(c->sync[1], err);
 		_exit(1);
 	}
-	pid = fork_in_cgroup(c);
+	pid = ward_clone_in_cgroup(0, c->cgroup_fd, &c->born_in_v2);
 	if (pid < 0) {
 		ward_error_set(&err, errno, "fork in the container");
 		(void)ward_sync_send_error(c->sync[1], err);

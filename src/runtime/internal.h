@@ -141,6 +141,11 @@ uint64_t ward_mount_id_at(const char *path);
  * at rootfs is no longer the one that was there before create. */
 int ward_mounts_release_host_rootfs(const char *rootfs, uint64_t before, struct ward_error **err);
 
+/* container.c: clone(2) with flags (and SIGCHLD), born in the cgroup2
+ * directory cgroup_fd when >= 0 and the kernel lets us; then *ret_born is
+ * set true, in the parent and in the child. */
+pid_t ward_clone_in_cgroup(unsigned long flags, int cgroup_fd, bool *ret_born);
+
 /* init.c: the container's first process, from clone to execve */
 struct ward_init_args {
 	const struct ward_spec *spec;

@@ -974,8 +974,8 @@ read_bounding(unsigned last_cap)
 }
 
 /* Before any side effect: everything capset would refuse, named. */
-static int
-check_caps_reachable(const struct ward_procattr *p, struct ward_error **err)
+int
+ward_procattr_check_caps(const struct ward_procattr *p, struct ward_error **err)
 {
 	uint64_t eff = 0, perm = 0, inh = 0, bnd, bad;
 	int r;
@@ -999,12 +999,6 @@ check_caps_reachable(const struct ward_procattr *p, struct ward_error **err)
 				       "%s.capabilities.inheritable: %s is not in the bounding set",
 				       p->where, first_cap_name(bad));
 	return 0;
-}
-
-int
-ward_procattr_check_caps(const struct ward_procattr *p, struct ward_error **err)
-{
-	return check_caps_reachable(p, err);
 }
 
 static int
@@ -1115,7 +1109,7 @@ ward_procattr_apply_identity(const struct ward_procattr *p, struct ward_error **
 	int r;
 
 	if (p->has_caps) {
-		r = check_caps_reachable(p, err);
+		r = ward_procattr_check_caps(p, err);
 		if (r < 0)
 			return r;
 		/* Dropping from the bounding set needs CAP_SETPCAP in the
